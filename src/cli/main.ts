@@ -1,0 +1,28 @@
+import yargs from 'yargs';
+import { PACKAGE } from '../version.js';
+import * as exportCommand from './export.js';
+import { exitCodeFor, oneLine, UsageError } from './errors.js';
+
+/** Runs the CLI on `argv` (without node and script); resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  try {
+    await yargs(argv)
+      .scriptName('alexnet-onnx')
+      .version(PACKAGE.version)
+      .command(exportCommand)
+      .option('verbose', { describe: 'show stack traces on errors', type: 'boolean', default: false })
+      .demandCommand(1, 'name a command: export')
+      .strict()
+      .fail((msg, err) => {
+        throw err ?? new UsageError(msg);
+      })
+      .wrap(Math.min(120, process.stdout.columns || 120))
+      .parseAsync();
+    return 0;
+  } catch (err) {
+    if (verbose && err instanceof Error) console.error(err.stack);
+    else console.error(`alexnet-onnx: ${oneLine(err)}`);
+    return exitCodeFor(err);
+  }
+}

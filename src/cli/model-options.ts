@@ -1,0 +1,65 @@
+import type { Argv } from 'yargs';
+import { DEFAULT_OPTIONS, LRN_PRESETS, validateOptions, type AlexNetOptions } from '../model/alexnet.js';
+import { UsageError } from './errors.js';
+
+const LRN_CHOICES = [...Object.keys(LRN_PRESETS), 'none'];
+
+/** The network options shared by `export` and `bench`, each mapped to a seed in `--help`. */
+export function withModelOptions<T>(y: Argv<T>) {
+  return y
+    .option('batch', {
+      describe: "batch size, or 'dynamic' for a symbolic batch N (seeds: 32)",
+      type: 'string',
+      default: String(DEFAULT_OPTIONS.batch),
+    })
+    .option('image-size', { describe: 'input height and width', type: 'number', default: DEFAULT_OPTIONS.imageSize })
+    .option('lrn', {
+      describe: `LRN after conv1/conv2: tf-benchmark (seeds 000-003), paper (seed 004); --no-lrn leaves it out (seed 003)`,
+      type: 'string',
+      default: DEFAULT_OPTIONS.lrn as string,
+    })
+    .option('lrn-impl', {
+      describe: 'write LRN as the ONNX LRN op, or decomposed into Mul/Conv/Pow (for EPs without an LRN kernel)',
+      choices: ['op', 'decomposed'],
+      default: DEFAULT_OPTIONS.lrnImpl,
+    })
+    .option('head', { describe: 'none: output pool5 (seeds 001/003); fc: fc6-fc8 (seeds 000/002)', choices: ['none', 'fc'], default: DEFAULT_OPTIONS.head })
+    .option('classes', { describe: 'fc8 width', type: 'number', default: DEFAULT_OPTIONS.classes })
+    .option('dropout', { describe: 'dropout rate on fc6/fc7 (seed 002: keep_prob 0.5 = rate 0.5); 0 = off', type: 'number', default: DEFAULT_OPTIONS.dropout })
+    .option('seed', { describe: 'seed for the weights', type: 'number', default: DEFAULT_OPTIONS.seed });
+}
+
+/** Raw option values as yargs parses them. */
+export interface RawModelArgs {
+  batch: string;
+  imageSize: number;
+  lrn: string | boolean;
+  lrnImpl: string;
+  head: string;
+  classes: number;
+  dropout: number;
+  seed: number;
+}
+
+/** Turns parsed arguments into validated model options; a bad value is a UsageError naming the option. */
+export function modelOptionsFrom(args: RawModelArgs): AlexNetOptions {
+  const lrn = args.lrn === false ? 'none' : String(args.lrn);
+  if (!LRN_CHOICES.includes(lrn)) throw new UsageError(`--lrn must be one of ${LRN_CHOICES.join(', ')}, got '${lrn}'`);
+  let batch: number | 'dynamic';
+  if (args.batch === 'dynamic') batch = 'dynamic';
+  else if (/^\d+$/.test(args.batch)) batch = Number(args.batch);
+  else throw new UsageError(`--batch must be a positive integer or 'dynamic', got '${args.batch}'`);
+  const options: AlexNetOptions = {
+    batch,
+    imageSize: args.imageSize,
+    lrn: lrn as AlexNetOptions['lrn'],
+    lrnImpl: args.lrnImpl as AlexNetOptions['lrnImpl'],
+    head: args.head as AlexNetOptions['head'],
+    classes: args.classes,
+    dropout: args.dropout,
+    seed: args.seed,
+  };
+  const problems = validateOptions(options);
+  if (problems.length) throw new UsageError(problems.join('; '));
+  return options;
+}

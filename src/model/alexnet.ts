@@ -1,0 +1,248 @@
+import { GraphBuilder } from '../onnx/builder.js';
+import { attr, type Dim } from '../onnx/types.js';
+import { truncatedNormalTensor } from './random.js';
+
+/** LRN settings from the seeds, in TensorFlow's terms (alpha per element, window 2*depthRadius+1). */
+export const LRN_PRESETS = {
+  /** Seeds 000-003 (the TensorFlow benchmark): tf.nn.lrn(depth_radius=4, bias=1.0, alpha=0.001/9, beta=0.75). */
+  'tf-benchmark': { depthRadius: 4, bias: 1.0, alpha: 0.001 / 9, beta: 0.75 },
+  /** Seed 004 (the AlexNet paper's values): depth_radius=2, bias=2.0, alpha=1e-4, beta=0.75. */
+  paper: { depthRadius: 2, bias: 2.0, alpha: 1e-4, beta: 0.75 },
+} as const;
+
+export type LrnPreset = keyof typeof LRN_PRESETS;
+
+/** How LRN is written in the graph: the ONNX `LRN` operator, or the same formula in elementary ops (for EPs without an LRN kernel). */
+export type LrnImpl = 'op' | 'decomposed';
+
+/** Every option that changes the network. Defaults (`DEFAULT_OPTIONS`) reproduce the TensorFlow benchmark seed. */
+export interface AlexNetOptions {
+  /** Batch size, or 'dynamic' for a symbolic batch dimension `N`. */
+  batch: number | 'dynamic';
+  imageSize: number;
+  /** LRN preset, or 'none' to leave LRN out (seed 003). */
+  lrn: LrnPreset | 'none';
+  lrnImpl: LrnImpl;
+  /** 'none' ends at pool5 (seeds 001/003); 'fc' adds fc6-fc8 (seeds 000/002). */
+  head: 'none' | 'fc';
+  classes: number;
+  /** Dropout rate on fc6 and fc7 (0 = off). Seed 002 uses keep_prob 0.5, i.e. rate 0.5. */
+  dropout: number;
+  /** Seed for the weights. */
+  seed: number;
+}
+
+export const DEFAULT_OPTIONS: AlexNetOptions = {
+  batch: 32,
+  imageSize: 224,
+  lrn: 'tf-benchmark',
+  lrnImpl: 'op',
+  head: 'none',
+  classes: 1000,
+  dropout: 0,
+  seed: 1,
+};
+
+interface ConvSpec {
+  name: string;
+  kernel: number;
+  stride: number;
+  out: number;
+  lrn: boolean;
+  pool: boolean;
+}
+
+/** The five conv layers of the seeds' `inference()`. */
+export const CONV_LAYERS: readonly ConvSpec[] = [
+  { name: 'conv1', kernel: 11, stride: 4, out: 64, lrn: true, pool: true },
+  { name: 'conv2', kernel: 5, stride: 1, out: 192, lrn: true, pool: true },
+  { name: 'conv3', kernel: 3, stride: 1, out: 384, lrn: false, pool: false },
+  { name: 'conv4', kernel: 3, stride: 1, out: 256, lrn: false, pool: false },
+  { name: 'conv5', kernel: 3, stride: 1, out: 256, lrn: false, pool: true },
+];
+
+const FC_WIDTH = 4096;
+const CONV_STDDEV = 0.1;
+const FC_STDDEV = 0.1;
+const FC_BIAS = 0.1;
+const POOL = { kernel: 3, stride: 2 };
+
+/** A row of the `print_activations` table. */
+export interface Activation {
+  layer: string;
+  value: string;
+}
+
+/** What building the network leaves behind, for the exporter and the autodiff. */
+export interface AlexNetGraph {
+  builder: GraphBuilder;
+  input: string;
+  output: string;
+  /** Conv parameters in the seeds' `parameters` order (weight, bias per layer). */
+  convParams: string[];
+  /** FC parameters (empty without the FC head). */
+  fcParams: string[];
+  activations: Activation[];
+}
+
+/** TF `SAME` padding for one spatial axis: [begin, end], with the odd pixel at the end as TensorFlow does. */
+export function samePads(size: number, kernel: number, stride: number): [number, number] {
+  const out = Math.ceil(size / stride);
+  const total = Math.max((out - 1) * stride + kernel - size, 0);
+  const begin = Math.floor(total / 2);
+  return [begin, total - begin];
+}
+
+/** Spatial size after the five convs and three pools, or 0 if some pool would be empty. */
+export function pool5Size(imageSize: number): number {
+  let s = imageSize;
+  for (const layer of CONV_LAYERS) {
+    s = Math.ceil(s / layer.stride);
+    if (layer.pool) s = s >= POOL.kernel ? Math.floor((s - POOL.kernel) / POOL.stride) + 1 : 0;
+  }
+  return s;
+}
+
+/** Smallest image size that gives a non-empty pool5. */
+export function minImageSize(): number {
+  let s = 1;
+  while (pool5Size(s) < 1) s++;
+  return s;
+}
+
+/** Checks options and returns a list of problems, each naming the option and what is allowed. */
+export function validateOptions(o: AlexNetOptions): string[] {
+  const problems: string[] = [];
+  if (o.batch !== 'dynamic' && !(Number.isSafeInteger(o.batch) && o.batch >= 1)) problems.push(`--batch must be a positive integer or 'dynamic', got ${o.batch}`);
+  if (!Number.isSafeInteger(o.imageSize) || o.imageSize < 1) problems.push(`--image-size must be a positive integer, got ${o.imageSize}`);
+  else if (pool5Size(o.imageSize) < 1) problems.push(`--image-size ${o.imageSize} gives an empty pool5; the smallest allowed is ${minImageSize()}`);
+  if (!Number.isSafeInteger(o.classes) || o.classes < 1) problems.push(`--classes must be a positive integer, got ${o.classes}`);
+  if (!(o.dropout >= 0 && o.dropout < 1)) problems.push(`--dropout must be a rate in [0, 1), got ${o.dropout}`);
+  if (o.dropout > 0 && o.head !== 'fc') problems.push(`--dropout applies to the FC layers: add --head fc`);
+  if (!Number.isSafeInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) problems.push(`--seed must be an integer in [0, 4294967295], got ${o.seed}`);
+  return problems;
+}
+
+/** The `metadata_props` that record the options a model was built with. */
+export function optionsMetadata(o: AlexNetOptions): Record<string, string> {
+  const meta: Record<string, string> = {};
+  for (const [k, v] of Object.entries(o)) meta[`alexnet.${k}`] = String(v);
+  return meta;
+}
+
+/**
+ * Builds the seeds' AlexNet (NCHW) into a fresh graph builder: conv1..conv5 with ReLU, LRN after conv1/conv2,
+ * 3x3/2 max-pools after conv1, conv2, conv5, and optionally the FC head fc6-fc8 (ReLU on each, as the seeds do).
+ * The model's input is `images` [N,3,H,W] and its output `output`.
+ */
+export function buildAlexNet(options: AlexNetOptions): AlexNetGraph {
+  const problems = validateOptions(options);
+  if (problems.length) throw new Error(problems.join('; '));
+  const o = options;
+  const b = new GraphBuilder('alexnet', 'AlexNet benchmark network (TensorFlow alexnet_benchmark.py), NCHW');
+  const batch: Dim = o.batch === 'dynamic' ? 'N' : o.batch;
+  const input = b.input('images', { dtype: 'float32', shape: [batch, 3, o.imageSize, o.imageSize] });
+  const convParams: string[] = [];
+  const fcParams: string[] = [];
+  const activations: Activation[] = [];
+  const lastConv = o.head === 'none';
+
+  let x = input;
+  let channels = 3;
+  let lrnIndex = 0;
+  for (const layer of CONV_LAYERS) {
+    const size = b.typeOf(x).shape.slice(2) as [number, number];
+    const [ph, phEnd] = samePads(size[0], layer.kernel, layer.stride);
+    const [pw, pwEnd] = samePads(size[1], layer.kernel, layer.stride);
+    const wName = `${layer.name}.weight`;
+    const wDims = [layer.out, channels, layer.kernel, layer.kernel];
+    const w = b.initializer(wName, 'float32', wDims, truncatedNormalTensor(o.seed, wName, count(wDims), CONV_STDDEV));
+    const bias = b.initializer(`${layer.name}.bias`, 'float32', [layer.out], new Float32Array(layer.out));
+    convParams.push(w, bias);
+    const conv = b.op1('Conv', [x, w, bias], {
+      kernel_shape: attr.ints([layer.kernel, layer.kernel]),
+      strides: attr.ints([layer.stride, layer.stride]),
+      pads: attr.ints([ph, pw, phEnd, pwEnd]),
+    }, { name: `${layer.name}.conv` });
+    x = b.op1('Relu', [conv], {}, { name: layer.name });
+    activations.push({ layer: layer.name, value: x });
+    if (layer.lrn && o.lrn !== 'none') {
+      lrnIndex++;
+      x = lrn(b, x, `lrn${lrnIndex}`, o.lrn, o.lrnImpl);
+    }
+    if (layer.pool) {
+      const poolName = `pool${layer.name.slice(4)}`;
+      const isOutput = lastConv && layer === CONV_LAYERS[CONV_LAYERS.length - 1];
+      x = b.op1('MaxPool', [x], {
+        kernel_shape: attr.ints([POOL.kernel, POOL.kernel]),
+        strides: attr.ints([POOL.stride, POOL.stride]),
+      }, { name: poolName, outputs: [isOutput ? 'output' : poolName] });
+      activations.push({ layer: poolName, value: x });
+    }
+    channels = layer.out;
+  }
+
+  if (o.head === 'fc') {
+    x = b.op1('Flatten', [x], { axis: attr.int(1) }, { name: 'flatten' });
+    let width = b.typeOf(x).shape[1] as number;
+    const layers = [
+      { name: 'fc6', out: FC_WIDTH, dropout: true },
+      { name: 'fc7', out: FC_WIDTH, dropout: true },
+      { name: 'fc8', out: o.classes, dropout: false },
+    ];
+    for (const layer of layers) {
+      const wName = `${layer.name}.weight`;
+      const w = b.initializer(wName, 'float32', [width, layer.out], truncatedNormalTensor(o.seed, wName, width * layer.out, FC_STDDEV));
+      const bias = b.initializer(`${layer.name}.bias`, 'float32', [layer.out], new Float32Array(layer.out).fill(FC_BIAS));
+      fcParams.push(w, bias);
+      const gemm = b.op1('Gemm', [x, w, bias], {}, { name: `${layer.name}.gemm` });
+      const isOutput = layer.name === 'fc8';
+      x = b.op1('Relu', [gemm], {}, { name: layer.name, outputs: [isOutput ? 'output' : layer.name] });
+      activations.push({ layer: layer.name, value: x });
+      if (layer.dropout && o.dropout > 0) {
+        x = b.op1('Dropout', [x, b.scalar(o.dropout), b.constant('bool', [], [true])], { seed: attr.int(o.seed) }, { name: `${layer.name}.dropout` });
+      }
+      width = layer.out;
+    }
+  }
+  b.output(x);
+  return { builder: b, input, output: x, convParams, fcParams, activations };
+}
+
+/**
+ * LRN across channels. ONNX's alpha is divided by the window size, TensorFlow's is not, so alpha_onnx = alpha_tf * size.
+ * 'decomposed' writes y = x * (bias + alpha/size * window_sum(x^2))^-beta with a channel-window Conv, for EPs that
+ * have no LRN kernel.
+ */
+function lrn(b: GraphBuilder, x: string, name: string, preset: LrnPreset, impl: LrnImpl): string {
+  const p = LRN_PRESETS[preset];
+  const size = 2 * p.depthRadius + 1;
+  const alpha = p.alpha * size;
+  if (impl === 'op') {
+    return b.op1('LRN', [x], { size: attr.int(size), alpha: attr.float(alpha), beta: attr.float(p.beta), bias: attr.float(p.bias) }, { name });
+  }
+  const sq = b.op1('Mul', [x, x], {}, { name: `${name}.square` });
+  const sum = channelWindowSum(b, sq, size, `${name}.window`);
+  const scaled = b.op1('Mul', [sum, b.scalar(alpha / size)], {}, { name: `${name}.scale` });
+  const norm = b.op1('Add', [scaled, b.scalar(p.bias)], {}, { name: `${name}.norm` });
+  const factor = b.op1('Pow', [norm, b.scalar(-p.beta)], {}, { name: `${name}.pow` });
+  return b.op1('Mul', [x, factor], {}, { name });
+}
+
+/**
+ * For a [N,C,H,W] tensor, the sum over the channel window [c-r, c+r] (clipped at the edges), the window LRN uses.
+ * Written as a Conv over [N,1,C,H*W] with a [size x 1] kernel of ones, so it runs on any EP with Conv.
+ */
+export function channelWindowSum(b: GraphBuilder, x: string, size: number, name: string): string {
+  const [, c, h, w] = b.typeOf(x).shape;
+  if (typeof c !== 'number' || typeof h !== 'number' || typeof w !== 'number') throw new Error(`${name}: channels and spatial size must be static`);
+  const r = (size - 1) / 2;
+  const flat = b.op1('Reshape', [x, b.int64s([0, 1, c, h * w])], {}, { name: `${name}.in` });
+  const ones = b.constant('float32', [1, 1, size, 1], Array(size).fill(1));
+  const sum = b.op1('Conv', [flat, ones], { kernel_shape: attr.ints([size, 1]), pads: attr.ints([r, 0, r, 0]) }, { name: `${name}.conv` });
+  return b.op1('Reshape', [sum, b.int64s([0, c, h, w])], {}, { name: `${name}.out` });
+}
+
+function count(dims: number[]): number {
+  return dims.reduce((a, c) => a * c, 1);
+}
