@@ -1,12 +1,12 @@
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { exportModel, formatExportReport } from '../model/export.js';
-import { modelOptionsFrom, withModelOptions, type RawModelArgs } from './model-options.js';
+import { modelOptionsFrom, trainingOptionsFrom, withModelOptions, withTrainingOptions, type RawModelArgs, type RawTrainingArgs } from './model-options.js';
 
 export const command = 'export';
 export const describe = 'Write the AlexNet benchmark network as an ONNX model and print its activation shapes';
 
 export function builder(y: Argv) {
-  return withModelOptions(y).option('output', {
+  return withTrainingOptions(withModelOptions(y)).option('output', {
     alias: 'o',
     describe: 'where to write the .onnx file',
     type: 'string',
@@ -14,9 +14,10 @@ export function builder(y: Argv) {
   });
 }
 
-type Args = ArgumentsCamelCase<RawModelArgs & { output: string }>;
+type Args = ArgumentsCamelCase<RawModelArgs & RawTrainingArgs & { output: string; grad: boolean }>;
 
 export function handler(args: Args): void {
-  const result = exportModel(modelOptionsFrom(args), args.output);
+  const options = modelOptionsFrom(args);
+  const result = exportModel(options, args.output, args.grad ? trainingOptionsFrom(options, args) : undefined);
   console.log(formatExportReport(result));
 }

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { DEFAULT_OPTIONS, LRN_PRESETS, validateOptions, type AlexNetOptions } from '../model/alexnet.js';
+import { DEFAULT_TRAINING, LOSSES, validateTraining, type TrainingOptions } from '../model/training.js';
 import { UsageError } from './errors.js';
 
 const LRN_CHOICES = [...Object.keys(LRN_PRESETS), 'none'];
@@ -62,4 +63,31 @@ export function modelOptionsFrom(args: RawModelArgs): AlexNetOptions {
   const problems = validateOptions(options);
   if (problems.length) throw new UsageError(problems.join('; '));
   return options;
+}
+
+/** Options for the gradient (training) graph, shared by `export --grad` and `bench`. */
+export function withTrainingOptions<T>(y: Argv<T>) {
+  return y
+    .option('grad', { describe: 'write the training graph: forward, loss and gradients (export only)', type: 'boolean', default: false })
+    .option('loss', { describe: 'l2: 0.5*sum(output^2) as in the seeds; softmax-cross-entropy: mean CE over int64 labels (seed 004)', choices: LOSSES, default: DEFAULT_TRAINING.loss })
+    .option('wrt', { describe: "gradients for: conv (the seeds' parameters list) or all (adds the FC layers)", choices: ['conv', 'all'], default: DEFAULT_TRAINING.wrt })
+    .option('maxpool-grad', {
+      describe: 'MaxPool gradient: scatter (Indices + ScatterElements add) or mask (no Indices output; for WebGPU)',
+      choices: ['scatter', 'mask'],
+      default: DEFAULT_TRAINING.maxpoolGrad,
+    });
+}
+
+export interface RawTrainingArgs {
+  loss: string;
+  wrt: string;
+  maxpoolGrad: string;
+}
+
+/** Validated training options; a bad combination is a UsageError naming the option. */
+export function trainingOptionsFrom(model: AlexNetOptions, args: RawTrainingArgs): TrainingOptions {
+  const t: TrainingOptions = { loss: args.loss as TrainingOptions['loss'], wrt: args.wrt as TrainingOptions['wrt'], maxpoolGrad: args.maxpoolGrad as TrainingOptions['maxpoolGrad'] };
+  const problems = validateTraining(model, t);
+  if (problems.length) throw new UsageError(problems.join('; '));
+  return t;
 }

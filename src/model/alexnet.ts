@@ -1,4 +1,5 @@
 import { GraphBuilder } from '../onnx/builder.js';
+import { channelWindowSum } from '../onnx/compose.js';
 import { attr, type Dim } from '../onnx/types.js';
 import { truncatedNormalTensor } from './random.js';
 
@@ -227,20 +228,6 @@ function lrn(b: GraphBuilder, x: string, name: string, preset: LrnPreset, impl: 
   const norm = b.op1('Add', [scaled, b.scalar(p.bias)], {}, { name: `${name}.norm` });
   const factor = b.op1('Pow', [norm, b.scalar(-p.beta)], {}, { name: `${name}.pow` });
   return b.op1('Mul', [x, factor], {}, { name });
-}
-
-/**
- * For a [N,C,H,W] tensor, the sum over the channel window [c-r, c+r] (clipped at the edges), the window LRN uses.
- * Written as a Conv over [N,1,C,H*W] with a [size x 1] kernel of ones, so it runs on any EP with Conv.
- */
-export function channelWindowSum(b: GraphBuilder, x: string, size: number, name: string): string {
-  const [, c, h, w] = b.typeOf(x).shape;
-  if (typeof c !== 'number' || typeof h !== 'number' || typeof w !== 'number') throw new Error(`${name}: channels and spatial size must be static`);
-  const r = (size - 1) / 2;
-  const flat = b.op1('Reshape', [x, b.int64s([0, 1, c, h * w])], {}, { name: `${name}.in` });
-  const ones = b.constant('float32', [1, 1, size, 1], Array(size).fill(1));
-  const sum = b.op1('Conv', [flat, ones], { kernel_shape: attr.ints([size, 1]), pads: attr.ints([r, 0, r, 0]) }, { name: `${name}.conv` });
-  return b.op1('Reshape', [sum, b.int64s([0, c, h, w])], {}, { name: `${name}.out` });
 }
 
 function count(dims: number[]): number {

@@ -4,6 +4,7 @@ import { encodeModel, IR_VERSION, OPSET, type ModelInfo } from '../onnx/serializ
 import { formatShape, numElements, type Graph } from '../onnx/types.js';
 import { PACKAGE } from '../version.js';
 import { buildAlexNet, optionsMetadata, type Activation, type AlexNetOptions } from './alexnet.js';
+import { buildTrainingModel, type TrainingOptions } from './training.js';
 
 /** A built model ready to serialize, with what the exporter prints about it. */
 export interface BuiltModel {
@@ -69,9 +70,9 @@ export interface ExportResult {
   model: BuiltModel;
 }
 
-/** Builds the model for `options` and writes it atomically to `path`. */
-export function exportModel(options: AlexNetOptions, path: string): ExportResult {
-  const model = buildForwardModel(options);
+/** Builds the forward model for `options`, or the training model when `training` is given, and writes it atomically to `path`. */
+export function exportModel(options: AlexNetOptions, path: string, training?: TrainingOptions): ExportResult {
+  const model = training ? buildTrainingModel(options, training) : buildForwardModel(options);
   const bytes = modelBytes(model);
   writeFileAtomic(path, bytes);
   return { path, bytes: bytes.length, model };
@@ -82,6 +83,8 @@ export function formatExportReport(r: ExportResult): string {
   const width = Math.max(...r.model.activations.map((a) => a.layer.length));
   const lines = r.model.activations.map((a) => `${a.layer.padEnd(width)}   ${formatShape(a.shape)}`);
   lines.push(`parameters: ${r.model.parameterCount.toLocaleString('en-US')} in ${r.model.parameters.length} tensors`);
+  const grads = r.model.graph.outputs.filter((o) => o.name.endsWith('_grad')).map((o) => o.name);
+  if (grads.length) lines.push(`gradients: ${grads.length} (${grads.join(', ')}), loss ${r.model.info.metadata['alexnet.loss']}, plus grad_sq_sum`);
   lines.push(`wrote ${r.path} (${(r.bytes / 1e6).toFixed(1)} MB, ${r.model.graph.nodes.length} nodes, ONNX IR ${IR_VERSION}, opset ${OPSET})`);
   return lines.join('\n');
 }

@@ -133,6 +133,12 @@ export class GraphBuilder {
     return shape;
   }
 
+  /** Values of a constant (an initializer) as numbers, or undefined if `name` is not an initializer. */
+  constantValues(name: string): number[] | undefined {
+    const init = this.initializers.find((i) => i.name === name);
+    return init ? Array.from(init.data as ArrayLike<number | bigint>, Number) : undefined;
+  }
+
   /** The node that produces a value, if any. */
   producer(name: string): Node | undefined {
     return this.nodes.find((n) => n.outputs.includes(name));

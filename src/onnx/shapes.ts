@@ -127,6 +127,7 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
   Less: elementwise('bool'),
   Equal: elementwise('bool'),
   And: elementwise('bool'),
+  Or: elementwise('bool'),
   Not: same,
   Where: (ctx) => {
     const types = [ctx.input(0), ctx.input(1), ctx.input(2)];

@@ -1,0 +1,132 @@
+import type { GraphBuilder } from '../onnx/builder.js';
+import type { Attribute, Node } from '../onnx/types.js';
+import { GRAD_RULES, type GradContext, type GradRule } from './rules.js';
+
+/** Options for `addBackward`. */
+export interface BackwardOptions {
+  /** Scalar value to differentiate. */
+  loss: string;
+  /** Values (usually parameters) whose gradients are wanted; each gets `<name>_grad`. */
+  wrt: string[];
+  /** Per-operator rule overrides (e.g. the mask-based MaxPool gradient for WebGPU). */
+  rules?: Record<string, GradRule>;
+}
+
+/** Name of the gradient of `value`. */
+export const gradName = (value: string): string => `${value}_grad`;
+
+/**
+ * Appends the reverse-mode gradient of `loss` with respect to `wrt` to the graph in `b`, and returns the gradient
+ * names in `wrt` order. Walks the forward nodes backwards from the loss, visiting only nodes that lie between a
+ * `wrt` value and the loss, asks each rule only for the input gradients some `wrt` value needs, and sums the
+ * contributions where a value feeds several consumers. An operator without a rule is an error.
+ */
+export function addBackward(b: GraphBuilder, options: BackwardOptions): string[] {
+  const rules = { ...GRAD_RULES, ...options.rules };
+  const forward = [...b.nodes];
+  const wrt = new Set(options.wrt);
+  for (const w of wrt) b.typeOf(w);
+
+  // Values that depend on a wrt value (forward sweep) and values the loss depends on (backward sweep).
+  const dependsOnWrt = new Set(wrt);
+  for (const n of forward) if (n.inputs.some((i) => dependsOnWrt.has(i))) n.outputs.forEach((o) => dependsOnWrt.add(o));
+  const feedsLoss = new Set([options.loss]);
+  for (const n of [...forward].reverse()) if (n.outputs.some((o) => feedsLoss.has(o))) n.inputs.forEach((i) => feedsLoss.add(i));
+  const active = (v: string): boolean => v !== '' && dependsOnWrt.has(v) && feedsLoss.has(v);
+  if (!active(options.loss)) throw new Error(`loss '${options.loss}' does not depend on any of: ${[...wrt].join(', ')}`);
+
+  const visited = forward.filter((n) => n.outputs.some(active));
+  for (const n of visited) {
+    if (!rules[n.opType]) {
+      throw new Error(`no gradient rule for operator ${n.opType} (node ${n.name}); rules exist for: ${Object.keys(rules).sort().join(', ')}`);
+    }
+  }
+
+  // Every (node, input slot) that will send a gradient to a value; more than one means the contributions are summed.
+  const contributions = new Map<string, string[]>();
+  for (const n of visited) {
+    n.inputs.forEach((input, slot) => {
+      if (!active(input)) return;
+      const list = contributions.get(input) ?? [];
+      list.push(`${n.name}#${slot}`);
+      contributions.set(input, list);
+    });
+  }
+  const partialName = (value: string, node: Node, slot: number): string => {
+    const list = contributions.get(value)!;
+    return list.length === 1 ? gradName(value) : `${gradName(value)}.from.${node.name}.${slot}`;
+  };
+  const finished = new Set<string>();
+  b.op1('Identity', [b.scalar(1)], {}, { name: `${options.loss}.seed`, outputs: [gradName(options.loss)] });
+
+  const finish = (value: string): void => {
+    const list = contributions.get(value) ?? [];
+    if (finished.has(value) || list.length <= 1) return;
+    const parts = list.map((key) => {
+      const [nodeName, slot] = key.split('#') as [string, string];
+      return `${gradName(value)}.from.${nodeName}.${slot}`;
+    });
+    b.op1('Sum', parts, {}, { name: `${gradName(value)}.sum`, outputs: [gradName(value)] });
+    finished.add(value);
+  };
+
+  for (const node of [...visited].reverse()) {
+    const rule = rules[node.opType]!;
+    if (rule.readsOutputs) {
+      const count = Math.max(...rule.readsOutputs.map((r) => r.index + 1));
+      b.ensureOutputs(node, count, rule.readsOutputs.filter((r) => r.suffix).map((r) => r.suffix));
+    }
+    for (const out of node.outputs) if (active(out)) finish(out);
+    const ctx = context(b, node, active, partialName);
+    rule.grad(ctx);
+    node.inputs.forEach((input, slot) => {
+      if (active(input)) b.typeOf(partialName(input, node, slot));
+    });
+  }
+  return options.wrt.map((w) => {
+    finish(w);
+    return gradName(w);
+  });
+}
+
+function context(b: GraphBuilder, node: Node, active: (v: string) => boolean, partialName: (v: string, n: Node, s: number) => string): GradContext {
+  const attrOf = (name: string, kind: Attribute['kind']): unknown => {
+    const a = node.attributes[name];
+    if (!a) return undefined;
+    if (a.kind !== kind) throw new Error(`${node.name}: attribute ${name} is ${a.kind}, expected ${kind}`);
+    return a.value;
+  };
+  const withDefault = <T>(name: string, v: unknown, fallback: T | undefined): T => {
+    if (v !== undefined) return v as T;
+    if (fallback !== undefined) return fallback;
+    throw new Error(`${node.opType} ${node.name}: attribute ${name} is required`);
+  };
+  let steps = 0;
+  return {
+    b,
+    node,
+    I: (i) => node.inputs[i]!,
+    O: (i) => {
+      const o = node.outputs[i];
+      if (!o) throw new Error(`${node.name}: output ${i} is not produced`);
+      return o;
+    },
+    GO: (i) => {
+      const o = node.outputs[i]!;
+      if (!active(o)) throw new Error(`${node.name}: output ${i} has no gradient`);
+      return gradName(o);
+    },
+    GI: (i) => partialName(node.inputs[i]!, node, i),
+    needs: (i) => active(node.inputs[i] ?? ''),
+    name: (step) => b.unique(`${node.name}.grad.${step || steps++}`),
+    ints: (n, f) => withDefault(n, attrOf(n, 'ints'), f),
+    int: (n, f) => withDefault(n, attrOf(n, 'int'), f),
+    float: (n, f) => withDefault(n, attrOf(n, 'float'), f),
+    string: (n, f) => withDefault(n, attrOf(n, 'string'), f),
+    constant: (i) => {
+      const v = b.constantValues(node.inputs[i] ?? '');
+      if (!v) throw new Error(`${node.name}: input ${i} must be a constant`);
+      return v;
+    },
+  };
+}

@@ -1,0 +1,299 @@
+import { channelWindowSum, reshapeLike } from '../onnx/compose.js';
+import type { GraphBuilder } from '../onnx/builder.js';
+import { attr, type Attribute, type Node } from '../onnx/types.js';
+
+/**
+ * What a gradient rule sees, in ONNX Runtime's gradient-builder terms: I(i) forward input, O(i) forward output,
+ * GO(i) gradient flowing into output i, GI(i) the name the rule must give the gradient of input i.
+ */
+export interface GradContext {
+  b: GraphBuilder;
+  node: Node;
+  I(i: number): string;
+  O(i: number): string;
+  GO(i: number): string;
+  GI(i: number): string;
+  /** Whether the gradient of input i is wanted (rules compute only those). */
+  needs(i: number): boolean;
+  /** A unique node name for a backward node of this forward node. */
+  name(step: string): string;
+  ints(attrName: string, fallback?: number[]): number[];
+  int(attrName: string, fallback?: number): number;
+  float(attrName: string, fallback?: number): number;
+  string(attrName: string, fallback?: string): string;
+  /** Values of a constant input (an initializer); throws if input i is computed. */
+  constant(i: number): number[];
+}
+
+/** A gradient rule: which forward outputs it reads (so the forward node is made to produce them), and the rule. */
+export interface GradRule {
+  /** Forward outputs the rule reads, by index, with the suffix for outputs the forward node does not yet produce. */
+  readsOutputs?: { index: number; suffix: string }[];
+  grad(g: GradContext): void;
+}
+
+const ZERO = (g: GradContext): string => g.b.scalar(0);
+
+/** Emits an op whose single output is the gradient of input i. */
+function emitGI(g: GradContext, i: number, opType: string, inputs: string[], attrs: Record<string, Attribute> = {}): void {
+  g.b.op1(opType, inputs, attrs, { name: g.name(`d${i}`), outputs: [g.GI(i)] });
+}
+
+/** Sums a broadcast gradient back to the shape of input i (for elementwise ops with a broadcast operand). */
+function unbroadcast(g: GradContext, i: number, grad: string): void {
+  const target = g.b.typeOf(g.I(i)).shape;
+  const have = g.b.typeOf(grad).shape;
+  if (target.length === have.length && target.every((d, k) => d === have[k])) {
+    emitGI(g, i, 'Identity', [grad]);
+    return;
+  }
+  const offset = have.length - target.length;
+  const axes: number[] = [];
+  have.forEach((d, k) => {
+    if (k < offset || (target[k - offset] === 1 && d !== 1)) axes.push(k);
+  });
+  const summed = g.b.op1('ReduceSum', [grad, g.b.int64s(axes)], { keepdims: attr.int(1) }, { name: g.name(`sum${i}`) });
+  emitGI(g, i, 'Reshape', [summed, g.b.int64s(target.map(Number))]);
+}
+
+function requireDefault(g: GradContext, name: string, expected: number[] | number, actual: number[] | number): void {
+  if (JSON.stringify(expected) !== JSON.stringify(actual)) {
+    throw new Error(`gradient of ${g.node.opType} ${g.node.name}: only ${name}=${JSON.stringify(expected)} is supported, got ${JSON.stringify(actual)}`);
+  }
+}
+
+/**
+ * Every gradient rule, one per operator. Rules use standard ONNX operators only: ORT's training kernels (ConvGrad,
+ * MaxPoolGrad, ...) are not in the onnxruntime-node/web builds.
+ */
+export const GRAD_RULES: Record<string, GradRule> = {
+  Identity: { grad: (g) => emitGI(g, 0, 'Identity', [g.GO(0)]) },
+
+  Relu: {
+    readsOutputs: [{ index: 0, suffix: '' }],
+    // y > 0 exactly where x > 0, so the mask comes from the output the forward pass already has.
+    grad: (g) => {
+      const positive = g.b.op1('Greater', [g.O(0), ZERO(g)], {}, { name: g.name('mask') });
+      emitGI(g, 0, 'Where', [positive, g.GO(0), ZERO(g)]);
+    },
+  },
+
+  Conv: {
+    grad: (g) => {
+      const [x, w] = [g.I(0), g.I(1)];
+      const dy = g.GO(0);
+      const k = g.b.staticShape(w).slice(2);
+      const strides = g.ints('strides', [1, 1]);
+      const pads = g.ints('pads', [0, 0, 0, 0]);
+      requireDefault(g, 'dilations', [1, 1], g.ints('dilations', [1, 1]));
+      requireDefault(g, 'group', 1, g.int('group', 1));
+      const inSize = g.b.typeOf(x).shape.slice(2) as number[];
+      const outSize = g.b.typeOf(dy).shape.slice(2) as number[];
+      if (g.needs(0)) {
+        // ConvTranspose gives stride*(out-1) + k - pads; output_padding restores the rows a strided conv skipped.
+        const outputPadding = inSize.map((s, a) => s - (strides[a]! * (outSize[a]! - 1) + k[a]! - pads[a]! - pads[a + 2]!));
+        emitGI(g, 0, 'ConvTranspose', [dy, w], {
+          kernel_shape: attr.ints(k),
+          strides: attr.ints(strides),
+          pads: attr.ints(pads),
+          output_padding: attr.ints(outputPadding),
+        });
+      }
+      if (g.needs(1)) {
+        // dW[m,c] = sum_n X[n,c] (*) dY[n,m] with dY dilated by the stride: a Conv over batch-transposed tensors.
+        const xt = g.b.op1('Transpose', [x], { perm: attr.ints([1, 0, 2, 3]) }, { name: g.name('x_t') });
+        const dyt = g.b.op1('Transpose', [dy], { perm: attr.ints([1, 0, 2, 3]) }, { name: g.name('dy_t') });
+        let dwt = g.b.op1('Conv', [xt, dyt], { pads: attr.ints(pads), dilations: attr.ints(strides), kernel_shape: attr.ints(outSize) }, { name: g.name('dw_t') });
+        const got = g.b.staticShape(dwt).slice(2);
+        if (got[0] !== k[0] || got[1] !== k[1]) {
+          // Rows the strided forward conv never reached come out as extra taps; they are not weights.
+          dwt = g.b.op1('Slice', [dwt, g.b.int64s([0, 0]), g.b.int64s(k), g.b.int64s([2, 3])], {}, { name: g.name('dw_crop') });
+        }
+        emitGI(g, 1, 'Transpose', [dwt], { perm: attr.ints([1, 0, 2, 3]) });
+      }
+      if (g.needs(2)) emitGI(g, 2, 'ReduceSum', [dy, g.b.int64s([0, 2, 3])], { keepdims: attr.int(0) });
+    },
+  },
+
+  LRN: {
+    readsOutputs: [{ index: 0, suffix: '' }],
+    // y = x * N^-beta, N = bias + alpha/size * window_sum(x^2):
+    // dx = dy * N^-beta - (2*alpha*beta/size) * x * window_sum(dy * y / N)
+    grad: (g) => {
+      const size = g.int('size');
+      const alpha = g.float('alpha', 1e-4);
+      const beta = g.float('beta', 0.75);
+      const bias = g.float('bias', 1);
+      const [x, y, dy] = [g.I(0), g.O(0), g.GO(0)];
+      const b = g.b;
+      const sq = b.op1('Mul', [x, x], {}, { name: g.name('x2') });
+      const win = channelWindowSum(b, sq, size, g.name('sum_x2'));
+      const n = b.op1('Add', [b.op1('Mul', [win, b.scalar(alpha / size)], {}, { name: g.name('scale') }), b.scalar(bias)], {}, { name: g.name('norm') });
+      const nPow = b.op1('Pow', [n, b.scalar(-beta)], {}, { name: g.name('norm_pow') });
+      const direct = b.op1('Mul', [dy, nPow], {}, { name: g.name('direct') });
+      const ratio = b.op1('Div', [b.op1('Mul', [dy, y], {}, { name: g.name('dy_y') }), n], {}, { name: g.name('dy_y_over_n') });
+      const cross = channelWindowSum(b, ratio, size, g.name('sum_ratio'));
+      const coupled = b.op1('Mul', [b.op1('Mul', [x, cross], {}, { name: g.name('x_cross') }), b.scalar((2 * alpha * beta) / size)], {}, { name: g.name('coupled') });
+      emitGI(g, 0, 'Sub', [direct, coupled]);
+    },
+  },
+
+  MaxPool: {
+    readsOutputs: [{ index: 1, suffix: 'indices' }],
+    // Overlapping 3x3/2 windows: one input can be the max of several windows, so gradients must add up
+    // (ScatterElements with reduction='add'); MaxUnpool would keep only one of them.
+    grad: (g) => {
+      requireDefault(g, 'storage_order', 0, g.int('storage_order', 0));
+      const b = g.b;
+      const x = g.I(0);
+      const flatIdx = b.op1('Reshape', [g.O(1), b.int64s([-1])], {}, { name: g.name('idx_flat') });
+      const flatDy = b.op1('Reshape', [g.GO(0), b.int64s([-1])], {}, { name: g.name('dy_flat') });
+      const zeros = b.op1('ConstantOfShape', [b.op1('Shape', [x], {}, { name: g.name('shape') })], {}, { name: g.name('zeros') });
+      const flatZeros = b.op1('Reshape', [zeros, b.int64s([-1])], {}, { name: g.name('zeros_flat') });
+      const scattered = b.op1('ScatterElements', [flatZeros, flatIdx, flatDy], { axis: attr.int(0), reduction: attr.string('add') }, { name: g.name('scatter') });
+      reshapeLike(b, scattered, x, g.name('d0'), g.GI(0));
+    },
+  },
+
+  Dropout: {
+    readsOutputs: [{ index: 1, suffix: 'mask' }],
+    // Reuses the forward mask: the gradient is zero exactly where the forward pass dropped a value.
+    grad: (g) => {
+      const ratio = g.node.inputs[1] ? g.constant(1)[0]! : 0.5;
+      const kept = g.b.op1('Where', [g.O(1), g.GO(0), ZERO(g)], {}, { name: g.name('masked') });
+      emitGI(g, 0, 'Mul', [kept, g.b.scalar(1 / (1 - ratio))]);
+    },
+  },
+
+  Flatten: { grad: (g) => void reshapeLike(g.b, g.GO(0), g.I(0), g.name('d0'), g.GI(0)) },
+  Reshape: { grad: (g) => void reshapeLike(g.b, g.GO(0), g.I(0), g.name('d0'), g.GI(0)) },
+
+  Gemm: {
+    grad: (g) => {
+      requireDefault(g, 'transA', 0, g.int('transA', 0));
+      requireDefault(g, 'transB', 0, g.int('transB', 0));
+      requireDefault(g, 'alpha', 1, g.float('alpha', 1));
+      requireDefault(g, 'beta', 1, g.float('beta', 1));
+      const dy = g.GO(0);
+      if (g.needs(0)) emitGI(g, 0, 'Gemm', [dy, g.I(1)], { transB: attr.int(1) });
+      if (g.needs(1)) emitGI(g, 1, 'Gemm', [g.I(0), dy], { transA: attr.int(1) });
+      if (g.needs(2)) unbroadcast(g, 2, dy);
+    },
+  },
+
+  Add: {
+    grad: (g) => {
+      for (const i of [0, 1]) if (g.needs(i)) unbroadcast(g, i, g.GO(0));
+    },
+  },
+
+  Sub: {
+    grad: (g) => {
+      if (g.needs(0)) unbroadcast(g, 0, g.GO(0));
+      if (g.needs(1)) unbroadcast(g, 1, g.b.op1('Neg', [g.GO(0)], {}, { name: g.name('neg') }));
+    },
+  },
+
+  Mul: {
+    grad: (g) => {
+      for (const i of [0, 1]) {
+        if (!g.needs(i)) continue;
+        unbroadcast(g, i, g.b.op1('Mul', [g.GO(0), g.I(1 - i)], {}, { name: g.name(`prod${i}`) }));
+      }
+    },
+  },
+
+  Pow: {
+    grad: (g) => {
+      if (g.needs(1)) throw new Error(`gradient of Pow ${g.node.name} with respect to its exponent is not supported`);
+      const e = g.constant(1);
+      if (e.length !== 1) throw new Error(`gradient of Pow ${g.node.name}: exponent must be a scalar constant`);
+      const p = g.b.op1('Pow', [g.I(0), g.b.scalar(e[0]! - 1)], {}, { name: g.name('pow') });
+      const scaled = g.b.op1('Mul', [p, g.b.scalar(e[0]!)], {}, { name: g.name('scaled') });
+      unbroadcast(g, 0, g.b.op1('Mul', [g.GO(0), scaled], {}, { name: g.name('chain') }));
+    },
+  },
+
+  ReduceSumSquare: {
+    grad: (g) => {
+      if (g.int('keepdims', 1) !== 0 || g.node.attributes.axes) throw new Error(`gradient of ReduceSumSquare ${g.node.name}: only a full reduction with keepdims=0 is supported`);
+      const twice = g.b.op1('Mul', [g.I(0), g.b.scalar(2)], {}, { name: g.name('twice') });
+      emitGI(g, 0, 'Mul', [twice, g.GO(0)]);
+    },
+  },
+
+  SoftmaxCrossEntropyLoss: {
+    readsOutputs: [{ index: 1, suffix: 'log_prob' }],
+    // d(mean CE)/dlogits = (softmax(logits) - onehot(labels)) / N
+    grad: (g) => {
+      if (g.string('reduction', 'mean') !== 'mean') throw new Error(`gradient of SoftmaxCrossEntropyLoss ${g.node.name}: only reduction='mean' is supported`);
+      const b = g.b;
+      const [batch, classes] = b.typeOf(g.I(0)).shape;
+      if (typeof classes !== 'number') throw new Error(`${g.node.name}: class dimension must be static`);
+      const prob = b.op1('Exp', [g.O(1)], {}, { name: g.name('prob') });
+      const onehot = b.op1('OneHot', [g.I(1), b.int64s([classes]), b.constant('float32', [2], [0, 1])], { axis: attr.int(-1) }, { name: g.name('onehot') });
+      const diff = b.op1('Sub', [prob, onehot], {}, { name: g.name('diff') });
+      let count: string;
+      if (typeof batch === 'number') count = b.scalar(batch);
+      else {
+        const n = b.op1('Gather', [b.op1('Shape', [g.I(0)], {}, { name: g.name('shape') }), b.constant('int64', [], [0])], { axis: attr.int(0) }, { name: g.name('n') });
+        count = b.op1('Cast', [n], { to: attr.int(1) }, { name: g.name('n_float') });
+      }
+      const scale = b.op1('Div', [g.GO(0), count], {}, { name: g.name('scale') });
+      emitGI(g, 0, 'Mul', [diff, scale]);
+    },
+  },
+};
+
+/** Alternative MaxPool gradient for EPs whose MaxPool has no Indices output (WebGPU): see `maxPoolGradMask`. */
+export const MAXPOOL_MASK_RULE: GradRule = {
+  readsOutputs: [{ index: 0, suffix: '' }],
+  grad: (g) => maxPoolGradMask(g),
+};
+
+/**
+ * MaxPool gradient from equality masks, using only Slice/Equal/Where/Concat/ConvTranspose:
+ * for each window offset (i, j) in row-major order, the window's gradient goes to the first position equal to the
+ * window max (PyTorch's and ORT's tie rule: several zeros after a ReLU are common). The per-offset gradients are
+ * placed back with one grouped ConvTranspose (stride = pool stride, one-hot 3x3 kernels), which also adds up the
+ * contributions of overlapping windows.
+ */
+function maxPoolGradMask(g: GradContext): void {
+  const b = g.b;
+  const [x, y, dy] = [g.I(0), g.O(0), g.GO(0)];
+  const [kh, kw] = g.ints('kernel_shape');
+  const [sh, sw] = g.ints('strides', [1, 1]);
+  requireDefault(g, 'pads', [0, 0, 0, 0], g.ints('pads', [0, 0, 0, 0]));
+  const [, c, h, w] = b.typeOf(x).shape as [unknown, number, number, number];
+  const [, , oh, ow] = b.typeOf(y).shape as [unknown, number, number, number];
+  const parts: string[] = [];
+  let taken: string | undefined;
+  for (let i = 0; i < kh!; i++) {
+    for (let j = 0; j < kw!; j++) {
+      const tag = `${i}${j}`;
+      const window = b.op1('Slice', [x, b.int64s([i, j]), b.int64s([i + sh! * (oh - 1) + 1, j + sw! * (ow - 1) + 1]), b.int64s([2, 3]), b.int64s([sh!, sw!])], {}, { name: g.name(`win${tag}`) });
+      const isMax = b.op1('Equal', [window, y], {}, { name: g.name(`eq${tag}`) });
+      let first = isMax;
+      if (taken) {
+        const free = b.op1('Not', [taken], {}, { name: g.name(`free${tag}`) });
+        first = b.op1('And', [isMax, free], {}, { name: g.name(`first${tag}`) });
+        taken = b.op1('Or', [taken, isMax], {}, { name: g.name(`taken${tag}`) });
+      } else taken = isMax;
+      const part = b.op1('Where', [first, dy, ZERO(g)], {}, { name: g.name(`grad${tag}`) });
+      parts.push(b.op1('Unsqueeze', [part, b.int64s([2])], {}, { name: g.name(`unsq${tag}`) }));
+    }
+  }
+  const stacked = b.op1('Concat', parts, { axis: attr.int(2) }, { name: g.name('stack') });
+  const taps = kh! * kw!;
+  const grouped = b.op1('Reshape', [stacked, b.int64s([0, c * taps, oh, ow])], {}, { name: g.name('group') });
+  const kernel: number[] = [];
+  for (let ch = 0; ch < c; ch++) for (let t = 0; t < taps; t++) for (let p = 0; p < taps; p++) kernel.push(p === t ? 1 : 0);
+  const weight = b.constant('float32', [c * taps, 1, kh!, kw!], kernel);
+  const covered = [sh! * (oh - 1) + kh!, sw! * (ow - 1) + kw!];
+  emitGI(g, 0, 'ConvTranspose', [grouped, weight], {
+    group: attr.int(c),
+    kernel_shape: attr.ints([kh!, kw!]),
+    strides: attr.ints([sh!, sw!]),
+    output_padding: attr.ints([h - covered[0]!, w - covered[1]!]),
+  });
+}
