@@ -17,7 +17,7 @@ function lrnGraph() {
 describe('typed attributes', () => {
   it('writes a JavaScript 1.0 as FLOAT when declared float, and integers as INT', () => {
     const model = decodeModel(encodeModel(lrnGraph(), info));
-    const attrs = Object.fromEntries(model.graph!.node[0]!.attribute!.map((a) => [a.name!, a]));
+    const attrs = Object.fromEntries(model.graph!.node![0]!.attribute!.map((a) => [a.name!, a]));
     expect(attrs.bias!.type).toBe(1); // FLOAT
     expect(attrs.bias!.f).toBe(1);
     expect(attrs.size!.type).toBe(2); // INT
