@@ -66,7 +66,7 @@ export function addBackward(b: GraphBuilder, options: BackwardOptions): string[]
       const [nodeName, slot] = key.split('#') as [string, string];
       return `${gradName(value)}.from.${nodeName}.${slot}`;
     });
-    b.op1('Sum', parts, {}, { name: `${gradName(value)}.sum`, outputs: [gradName(value)] });
+    addAll(b, parts, `${gradName(value)}.sum`, gradName(value));
     finished.add(value);
   };
 
@@ -87,6 +87,19 @@ export function addBackward(b: GraphBuilder, options: BackwardOptions): string[]
     finish(w);
     return gradName(w);
   });
+}
+
+/**
+ * Adds values pairwise into `output` with Add nodes: ONNX Sum would be one node, but the WebGPU EP has no Sum kernel.
+ */
+export function addAll(b: GraphBuilder, values: string[], name: string, output: string): string {
+  if (values.length === 1) return b.op1('Identity', values, {}, { name, outputs: [output] });
+  let acc = values[0]!;
+  for (let k = 1; k < values.length; k++) {
+    const last = k === values.length - 1;
+    acc = b.op1('Add', [acc, values[k]!], {}, { name: last ? name : `${name}.${k}`, outputs: last ? [output] : undefined });
+  }
+  return acc;
 }
 
 function context(b: GraphBuilder, node: Node, active: (v: string) => boolean, partialName: (v: string, n: Node, s: number) => string): GradContext {

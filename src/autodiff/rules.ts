@@ -247,7 +247,6 @@ export const GRAD_RULES: Record<string, GradRule> = {
 
 /** Alternative MaxPool gradient for EPs whose MaxPool has no Indices output (WebGPU): see `maxPoolGradMask`. */
 export const MAXPOOL_MASK_RULE: GradRule = {
-  readsOutputs: [{ index: 0, suffix: '' }],
   grad: (g) => maxPoolGradMask(g),
 };
 
@@ -260,29 +259,33 @@ export const MAXPOOL_MASK_RULE: GradRule = {
  */
 function maxPoolGradMask(g: GradContext): void {
   const b = g.b;
-  const [x, y, dy] = [g.I(0), g.O(0), g.GO(0)];
+  const [x, dy] = [g.I(0), g.GO(0)];
   const [kh, kw] = g.ints('kernel_shape');
   const [sh, sw] = g.ints('strides', [1, 1]);
   requireDefault(g, 'pads', [0, 0, 0, 0], g.ints('pads', [0, 0, 0, 0]));
   const [, c, h, w] = b.typeOf(x).shape as [unknown, number, number, number];
-  const [, , oh, ow] = b.typeOf(y).shape as [unknown, number, number, number];
-  const parts: string[] = [];
-  let taken: string | undefined;
+  const [, , oh, ow] = b.typeOf(dy).shape as [unknown, number, number, number];
+  // The window max is recomputed with elementwise Max over the strided slices rather than read from the MaxPool
+  // output: on WebGPU, ORT runs MaxPool in NHWC, and comparing against its output leaves bool Transposes on the CPU.
+  const windows: string[] = [];
   for (let i = 0; i < kh!; i++) {
     for (let j = 0; j < kw!; j++) {
-      const tag = `${i}${j}`;
-      const window = b.op1('Slice', [x, b.int64s([i, j]), b.int64s([i + sh! * (oh - 1) + 1, j + sw! * (ow - 1) + 1]), b.int64s([2, 3]), b.int64s([sh!, sw!])], {}, { name: g.name(`win${tag}`) });
-      const isMax = b.op1('Equal', [window, y], {}, { name: g.name(`eq${tag}`) });
-      let first = isMax;
-      if (taken) {
-        const free = b.op1('Not', [taken], {}, { name: g.name(`free${tag}`) });
-        first = b.op1('And', [isMax, free], {}, { name: g.name(`first${tag}`) });
-        taken = b.op1('Or', [taken, isMax], {}, { name: g.name(`taken${tag}`) });
-      } else taken = isMax;
-      const part = b.op1('Where', [first, dy, ZERO(g)], {}, { name: g.name(`grad${tag}`) });
-      parts.push(b.op1('Unsqueeze', [part, b.int64s([2])], {}, { name: g.name(`unsq${tag}`) }));
+      const ends = b.int64s([i + sh! * (oh - 1) + 1, j + sw! * (ow - 1) + 1]);
+      windows.push(b.op1('Slice', [x, b.int64s([i, j]), ends, b.int64s([2, 3]), b.int64s([sh!, sw!])], {}, { name: g.name(`win${i}${j}`) }));
     }
   }
+  const max = b.op1('Max', windows, {}, { name: g.name('max') });
+  const parts: string[] = [];
+  // `free`: no earlier offset in this window held the max. And/Not only: the WebGPU EP has no Or kernel.
+  let free: string | undefined;
+  windows.forEach((window, k) => {
+    const isMax = b.op1('Equal', [window, max], {}, { name: g.name(`eq${k}`) });
+    const first = free ? b.op1('And', [isMax, free], {}, { name: g.name(`first${k}`) }) : isMax;
+    const notMax = b.op1('Not', [isMax], {}, { name: g.name(`not${k}`) });
+    free = free ? b.op1('And', [free, notMax], {}, { name: g.name(`free${k}`) }) : notMax;
+    const part = b.op1('Where', [first, dy, ZERO(g)], {}, { name: g.name(`grad${k}`) });
+    parts.push(b.op1('Unsqueeze', [part, b.int64s([2])], {}, { name: g.name(`unsq${k}`) }));
+  });
   const stacked = b.op1('Concat', parts, { axis: attr.int(2) }, { name: g.name('stack') });
   const taps = kh! * kw!;
   const grouped = b.op1('Reshape', [stacked, b.int64s([0, c * taps, oh, ow])], {}, { name: g.name('group') });

@@ -1,4 +1,4 @@
-import { addBackward } from '../autodiff/backward.js';
+import { addAll, addBackward } from '../autodiff/backward.js';
 import { MAXPOOL_MASK_RULE, type GradRule } from '../autodiff/rules.js';
 import { attr } from '../onnx/types.js';
 import { buildAlexNet, type AlexNetOptions } from './alexnet.js';
@@ -56,7 +56,7 @@ export function buildTrainingModel(options: AlexNetOptions, training: TrainingOp
   const rules: Record<string, GradRule> = training.maxpoolGrad === 'mask' ? { MaxPool: MAXPOOL_MASK_RULE } : {};
   const grads = addBackward(b, { loss, wrt, rules });
   const squares = grads.map((g) => b.op1('ReduceSumSquare', [g], { keepdims: attr.int(0) }, { name: `${g}.sum_sq` }));
-  const gradSqSum = b.op1('Sum', squares, {}, { name: 'grad_sq_sum' });
+  const gradSqSum = addAll(b, squares, 'grad_sq_sum', 'grad_sq_sum');
   b.output(loss);
   for (const g of grads) b.output(g);
   b.output(gradSqSum);

@@ -123,6 +123,7 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
   Div: elementwise(),
   Pow: elementwise(),
   Sum: elementwise(),
+  Max: elementwise(),
   Greater: elementwise('bool'),
   Less: elementwise('bool'),
   Equal: elementwise('bool'),
