@@ -6,12 +6,9 @@ export const command = 'export';
 export const describe = 'Write the AlexNet benchmark network as an ONNX model and print its activation shapes';
 
 export function builder(y: Argv) {
-  return withTrainingOptions(withModelOptions(y)).option('output', {
-    alias: 'o',
-    describe: 'where to write the .onnx file',
-    type: 'string',
-    default: 'graphs/alexnet.onnx',
-  });
+  return withTrainingOptions(withModelOptions(y))
+    .option('grad', { describe: 'write the training graph: forward, loss, gradients and grad_sq_sum', type: 'boolean', default: false })
+    .option('output', { alias: 'o', describe: 'where to write the .onnx file', type: 'string', default: 'graphs/alexnet.onnx' });
 }
 
 type Args = ArgumentsCamelCase<RawModelArgs & RawTrainingArgs & { output: string; grad: boolean }>;

@@ -1,5 +1,6 @@
 import yargs from 'yargs';
 import { PACKAGE } from '../version.js';
+import * as benchCommand from './bench.js';
 import * as exportCommand from './export.js';
 import { exitCodeFor, oneLine, UsageError } from './errors.js';
 
@@ -11,8 +12,9 @@ export async function main(argv: string[]): Promise<number> {
       .scriptName('alexnet-onnx')
       .version(PACKAGE.version)
       .command(exportCommand)
+      .command(benchCommand)
       .option('verbose', { describe: 'show stack traces on errors', type: 'boolean', default: false })
-      .demandCommand(1, 'name a command: export')
+      .demandCommand(1, 'name a command: export, bench')
       .strict()
       .fail((msg, err) => {
         throw err ?? new UsageError(msg);

@@ -68,7 +68,6 @@ export function modelOptionsFrom(args: RawModelArgs): AlexNetOptions {
 /** Options for the gradient (training) graph, shared by `export --grad` and `bench`. */
 export function withTrainingOptions<T>(y: Argv<T>) {
   return y
-    .option('grad', { describe: 'write the training graph: forward, loss and gradients (export only)', type: 'boolean', default: false })
     .option('loss', { describe: 'l2: 0.5*sum(output^2) as in the seeds; softmax-cross-entropy: mean CE over int64 labels (seed 004)', choices: LOSSES, default: DEFAULT_TRAINING.loss })
     .option('wrt', { describe: "gradients for: conv (the seeds' parameters list) or all (adds the FC layers)", choices: ['conv', 'all'], default: DEFAULT_TRAINING.wrt })
     .option('maxpool-grad', {

@@ -48,7 +48,8 @@ function valueInfoProto(name: string, type: TensorType): onnxProto.onnx.IValueIn
   };
 }
 
-function tensorProto(init: Initializer): onnxProto.onnx.ITensorProto {
+/** An initializer as a TensorProto with little-endian raw_data. */
+export function tensorProto(init: Initializer): onnxProto.onnx.ITensorProto {
   if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('big-endian hosts are not supported');
   const bytes = new Uint8Array(init.data.buffer, init.data.byteOffset, init.data.byteLength);
   return { name: init.name, dims: init.dims, dataType: DTYPES[init.dtype].onnx, rawData: bytes };
@@ -99,7 +100,17 @@ export function encodeModel(graph: Graph, info: ModelInfo): Uint8Array {
 
 /** Parses ONNX bytes; throws a clear error if they are not a model. */
 export function decodeModel(bytes: Uint8Array): onnxProto.onnx.ModelProto {
-  const model = onnx.ModelProto.decode(bytes);
-  if (!model.graph) throw new Error('not an ONNX model: no graph');
+  let model: onnxProto.onnx.ModelProto;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (err) {
+    throw new Error(`not an ONNX model: ${(err as Error).message}`);
+  }
+  if (!model.graph || !model.graph.node?.length) throw new Error('not an ONNX model: no graph');
   return model;
+}
+
+/** Re-encodes a decoded model (after edits such as an added initializer). */
+export function encodeProto(model: onnxProto.onnx.ModelProto): Uint8Array {
+  return onnx.ModelProto.encode(model).finish();
 }

@@ -1,0 +1,234 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Tensor } from 'onnxruntime-common';
+import type { AlexNetOptions, LrnImpl } from '../model/alexnet.js';
+import { buildForwardModel, modelBytes } from '../model/export.js';
+import { normalTensor, Random } from '../model/random.js';
+import { buildTrainingModel, type MaxPoolGrad, type TrainingOptions } from '../model/training.js';
+import { parseModel, type ParsedModel } from '../onnx/parse.js';
+import { encodeProto, tensorProto } from '../onnx/serialize.js';
+import { numElements } from '../onnx/types.js';
+import { fallbackNodes } from '../runners/placement.js';
+import { createNodeRunner } from '../runners/ort-node.js';
+import type { InputPlacement, NodeEp, Runner } from '../runners/types.js';
+import { graphFlops } from './flops.js';
+import { timeLoop } from './harness.js';
+import type { Statistics } from './statistics.js';
+
+export type BenchMode = 'forward' | 'forward-backward';
+export type FetchKind = 'grads' | 'sum';
+
+/** Seed labels, as in the seeds' `info_string`. */
+export const MODE_LABEL: Record<BenchMode, string> = { forward: 'Forward', 'forward-backward': 'Forward-backward' };
+
+/** Everything a benchmark run needs. `model` options apply to built-in models; `modelFile` benches a given file. */
+export interface BenchOptions {
+  ep: NodeEp;
+  modes: BenchMode[];
+  steps: number;
+  burnIn: number;
+  logEvery: number;
+  threads: number;
+  input: InputPlacement;
+  fetch: FetchKind;
+  model: AlexNetOptions;
+  training: TrainingOptions;
+  modelFile?: { path: string; bytes: Uint8Array };
+}
+
+/** One mode's result; the field names are the `--json` report's. */
+export interface ModeResult {
+  runtime: string;
+  ep: string;
+  mode: BenchMode;
+  batch: number;
+  steps: number;
+  burn_in: number;
+  mean_s: number;
+  sd_s: number;
+  min_s: number;
+  p50_s: number;
+  p90_s: number;
+  p99_s: number;
+  max_s: number;
+  images_per_s: number;
+  gflops_per_s: number | null;
+  flops_per_batch: number | null;
+  session_create_s: number;
+  first_run_s: number;
+  ort_version: string;
+  device: string;
+  fallback_nodes: string[];
+  input: InputPlacement;
+  fetch: string[];
+  threads: number;
+  model: string;
+  formulation: { lrn_impl: string; maxpool_grad: string };
+  date: string;
+  durations_s: number[];
+}
+
+/**
+ * Graph formulations that change how the graph is written, not its math, chosen per EP: the WebGPU EP has no LRN
+ * kernel and no MaxPool Indices output, so it gets the decomposed LRN and the mask-based MaxPool gradient.
+ */
+export function formulationFor(ep: NodeEp): { lrnImpl: LrnImpl; maxpoolGrad: MaxPoolGrad } {
+  return ep === 'webgpu' ? { lrnImpl: 'decomposed', maxpoolGrad: 'mask' } : { lrnImpl: 'op', maxpoolGrad: 'scatter' };
+}
+
+/** The model to time for one mode: bytes, parsed graph, and which outputs a step fetches. */
+interface Prepared {
+  parsed: ParsedModel;
+  fetches: string[];
+  label: string;
+}
+
+function prepare(o: BenchOptions, mode: BenchMode): Prepared {
+  if (o.modelFile) {
+    const parsed = parseModel(o.modelFile.bytes);
+    return { parsed, fetches: fetchesFor(parsed, mode, o.fetch, o.modelFile.path), label: o.modelFile.path };
+  }
+  const built = mode === 'forward' ? buildForwardModel(o.model) : buildTrainingModel(o.model, o.training);
+  const parsed = parseModel(modelBytes(built));
+  return { parsed, fetches: fetchesFor(parsed, mode, o.fetch, 'built-in model'), label: 'built-in' };
+}
+
+/** True if the model has the training outputs of `export --grad`. */
+export function hasGradients(parsed: ParsedModel): boolean {
+  return parsed.graph.outputs.some((o) => o.name === 'grad_sq_sum');
+}
+
+function fetchesFor(parsed: ParsedModel, mode: BenchMode, fetch: FetchKind, what: string): string[] {
+  const outputs = parsed.graph.outputs.map((o) => o.name);
+  if (mode === 'forward') {
+    if (!outputs.includes('output')) throw new Error(`${what} has no output named 'output'`);
+    // From a training model this runs only the forward part: ONNX Runtime computes what the fetches need.
+    return ['output'];
+  }
+  if (!hasGradients(parsed)) throw new Error(`${what} has no gradient outputs: export it with --grad for forward-backward`);
+  return fetch === 'sum' ? ['grad_sq_sum'] : outputs.filter((n) => n.endsWith('_grad'));
+}
+
+/** Batch size of the model's `images` input; a symbolic batch takes `fallback`. */
+function batchOf(parsed: ParsedModel, fallback: number | 'dynamic'): number[] {
+  const images = parsed.graph.inputs.find((i) => i.name === 'images');
+  if (!images) throw new Error("the model has no input named 'images'");
+  const shape = images.type.shape.map((d, i) => (typeof d === 'number' ? d : i === 0 && typeof fallback === 'number' ? fallback : NaN));
+  if (shape.some(Number.isNaN)) throw new Error(`the model's images input [${images.type.shape}] is symbolic: give --batch N`);
+  return shape;
+}
+
+/**
+ * Feeds for every step. With `device` placement the images become an initializer that is also a graph input:
+ * ONNX Runtime keeps it on the device for the whole session (like the seeds' tf.Variable), and because a graph input
+ * may be overridden it is not treated as a constant, so the network is not folded away.
+ */
+function inputsFor(p: Prepared, o: BenchOptions): { bytes: Uint8Array; feeds: Record<string, Tensor>; batch: number } {
+  const shape = batchOf(p.parsed, o.model.batch);
+  const images = normalTensor(o.model.seed, 'images', numElements(shape), 0.1);
+  const feeds: Record<string, Tensor> = {};
+  if (p.parsed.graph.inputs.some((i) => i.name === 'labels')) {
+    const rng = new Random(o.model.seed, 'labels');
+    const classes = Number(p.parsed.graph.types.get('output')?.shape[1] ?? 1000);
+    feeds.labels = new Tensor('int64', BigInt64Array.from({ length: shape[0]! }, () => BigInt(rng.nextUint32() % classes)), [shape[0]!]);
+  }
+  const proto = p.parsed.proto;
+  if (o.input === 'device') {
+    proto.graph!.initializer!.push(tensorProto({ name: 'images', dtype: 'float32', dims: shape, data: images }));
+    const images0 = proto.graph!.input!.find((i) => i.name === 'images')!;
+    images0.type!.tensorType!.shape!.dim = shape.map((d) => ({ dimValue: d }));
+  } else {
+    feeds.images = new Tensor('float32', images, shape);
+  }
+  return { bytes: encodeProto(proto), feeds, batch: shape[0]! };
+}
+
+/** Runs every requested mode on one EP and returns one result per mode. Lines go to `log` as they happen. */
+export async function runBench(o: BenchOptions, log: (line: string) => void): Promise<ModeResult[]> {
+  const results: ModeResult[] = [];
+  const profileDir = mkdtempSync(join(tmpdir(), 'alexnet-onnx-profile-'));
+  try {
+    for (const mode of o.modes) {
+      const p = prepare(o, mode);
+      const { bytes, feeds, batch } = inputsFor(p, o);
+      const flops = graphFlopsFor(p, batch);
+      const created = performance.now();
+      const runner: Runner = await createNodeRunner({ ep: o.ep, model: bytes, feeds, fetches: p.fetches, threads: o.threads, profileDir });
+      const sessionCreate = (performance.now() - created) / 1000;
+      try {
+        const first = performance.now();
+        await runner.run();
+        const firstRun = (performance.now() - first) / 1000;
+        const fallback = fallbackNodes(runner.placement(), o.ep);
+        if (fallback.length) {
+          log(`warning: ${fallback.length} node(s) ran on the CPU, not on ${o.ep}: ${fallback.join(', ')}`);
+        }
+        const loop = await timeLoop(() => runner.run(), { label: MODE_LABEL[mode], burnIn: o.burnIn, steps: o.steps, logEvery: o.logEvery, log });
+        results.push(resultOf(o, mode, p, runner, loop.stats, loop.durations, { batch, flops, sessionCreate, firstRun, fallback }));
+      } finally {
+        await runner.release();
+      }
+    }
+  } finally {
+    rmSync(profileDir, { recursive: true, force: true });
+  }
+  return results;
+}
+
+function graphFlopsFor(p: Prepared, batch: number): number | null {
+  // Forward mode on a training model runs only the nodes that `output` needs.
+  const graph = p.parsed.graph;
+  const needed = new Set(p.fetches);
+  const nodes = [...graph.nodes].reverse().filter((n) => {
+    if (!n.outputs.some((x) => needed.has(x))) return false;
+    n.inputs.forEach((i) => needed.add(i));
+    return true;
+  });
+  const types = new Map(graph.types);
+  for (const [name, t] of types) if (typeof t.shape[0] === 'string') types.set(name, { ...t, shape: [batch, ...t.shape.slice(1)] });
+  return graphFlops({ ...graph, nodes, types }) ?? null;
+}
+
+function resultOf(
+  o: BenchOptions,
+  mode: BenchMode,
+  p: Prepared,
+  runner: Runner,
+  s: Statistics,
+  durations: number[],
+  x: { batch: number; flops: number | null; sessionCreate: number; firstRun: number; fallback: string[] },
+): ModeResult {
+  const meta = p.parsed.metadata;
+  return {
+    runtime: runner.runtime,
+    ep: runner.ep,
+    mode,
+    batch: x.batch,
+    steps: o.steps,
+    burn_in: o.burnIn,
+    mean_s: s.mean,
+    sd_s: s.sd,
+    min_s: s.min,
+    p50_s: s.p50,
+    p90_s: s.p90,
+    p99_s: s.p99,
+    max_s: s.max,
+    images_per_s: x.batch / s.mean,
+    gflops_per_s: x.flops === null ? null : x.flops / s.mean / 1e9,
+    flops_per_batch: x.flops,
+    session_create_s: x.sessionCreate,
+    first_run_s: x.firstRun,
+    ort_version: runner.ortVersion,
+    device: runner.device,
+    fallback_nodes: x.fallback,
+    input: o.input,
+    fetch: p.fetches,
+    threads: o.threads,
+    model: p.label,
+    formulation: { lrn_impl: meta['alexnet.lrnImpl'] ?? 'unknown', maxpool_grad: meta['alexnet.maxpoolGrad'] ?? (mode === 'forward' ? '-' : 'unknown') },
+    date: new Date().toISOString(),
+    durations_s: durations,
+  };
+}

@@ -1,0 +1,49 @@
+import type { Graph, Node } from '../onnx/types.js';
+
+/**
+ * Analytic FLOP count of a graph: 2 x multiply-accumulates of every Conv, ConvTranspose and Gemm node (the work that
+ * dominates AlexNet); elementwise ops, pooling and LRN are not counted. Undefined if a needed shape is symbolic.
+ */
+export function graphFlops(graph: Graph): number | undefined {
+  let total = 0;
+  for (const node of graph.nodes) {
+    const f = nodeFlops(graph, node);
+    if (f === undefined) return undefined;
+    total += f;
+  }
+  return total;
+}
+
+function shapeOf(graph: Graph, name: string | undefined): number[] | undefined {
+  const s = name ? graph.types.get(name)?.shape : undefined;
+  return s && s.every((d): d is number => typeof d === 'number') ? s : undefined;
+}
+
+const product = (xs: number[]): number => xs.reduce((a, b) => a * b, 1);
+
+function nodeFlops(graph: Graph, node: Node): number | undefined {
+  switch (node.opType) {
+    case 'Conv': {
+      // each output element: (input channels / group) * kernel taps MACs
+      const y = shapeOf(graph, node.outputs[0]);
+      const w = shapeOf(graph, node.inputs[1]);
+      return y && w ? 2 * product(y) * product(w.slice(1)) : undefined;
+    }
+    case 'ConvTranspose': {
+      // each input element is scattered through (output channels / group) * kernel taps MACs
+      const x = shapeOf(graph, node.inputs[0]);
+      const w = shapeOf(graph, node.inputs[1]);
+      return x && w ? 2 * product(x) * product(w.slice(1)) : undefined;
+    }
+    case 'Gemm': {
+      const y = shapeOf(graph, node.outputs[0]);
+      const a = shapeOf(graph, node.inputs[0]);
+      if (!y || !a) return undefined;
+      const transA = node.attributes.transA?.value === 1;
+      const k = transA ? a[0]! : a[1]!;
+      return 2 * product(y) * k;
+    }
+    default:
+      return 0;
+  }
+}

@@ -1,0 +1,105 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { ArgumentsCamelCase, Argv } from 'yargs';
+import { formulationFor, runBench, type BenchMode, type BenchOptions, type FetchKind } from '../bench/bench.js';
+import { formatSummary } from '../bench/report.js';
+import { writeFileAtomic } from '../model/export.js';
+import { parseModel } from '../onnx/parse.js';
+import { ortNodeVersion } from '../runners/ort-node.js';
+import type { InputPlacement, NodeEp } from '../runners/types.js';
+import { UsageError } from './errors.js';
+import { modelOptionsFrom, trainingOptionsFrom, withModelOptions, withTrainingOptions, type RawModelArgs, type RawTrainingArgs } from './model-options.js';
+
+export const command = 'bench';
+export const describe = "Time AlexNet forward and forward-backward on ONNX Runtime with the seeds' burn-in statistics";
+
+export function builder(y: Argv) {
+  return withTrainingOptions(withModelOptions(y))
+    .option('ep', { describe: 'execution provider of onnxruntime-node', choices: ['cpu', 'cuda', 'webgpu'], default: 'cpu' })
+    .option('mode', { describe: 'what to time (default: both, or forward for a --model without gradients)', choices: ['forward', 'forward-backward', 'both'] })
+    .option('steps', { describe: 'timed steps', type: 'number', default: 100 })
+    .option('burn-in', { describe: 'untimed steps before timing', type: 'number', default: 10 })
+    .option('log-every', { describe: 'print a step line every N timed steps', type: 'number', default: 10 })
+    .option('input', { describe: 'device: images resident on the device for the whole run (like tf.Variable); host: fed every step', choices: ['device', 'host'], default: 'device' })
+    .option('fetch', { describe: 'forward-backward: fetch every gradient to the host (grads, as the seeds) or only grad_sq_sum (sum)', choices: ['grads', 'sum'], default: 'grads' })
+    .option('threads', { describe: 'CPU intra-op threads (0: ONNX Runtime default)', type: 'number', default: 0 })
+    .option('model', { describe: 'bench this .onnx file instead of building one (model options are then read from the file)', type: 'string' })
+    .option('json', { describe: 'write the results as JSON to this file', type: 'string' })
+    .option('lrn-impl', { describe: 'LRN as the ONNX op or decomposed; auto: decomposed on webgpu (no LRN kernel), op elsewhere', choices: ['auto', 'op', 'decomposed'], default: 'auto' })
+    .option('maxpool-grad', { describe: 'MaxPool gradient: scatter or mask; auto: mask on webgpu (no Indices output), scatter elsewhere', choices: ['auto', 'scatter', 'mask'], default: 'auto' });
+}
+
+type Args = ArgumentsCamelCase<
+  RawModelArgs &
+    RawTrainingArgs & {
+      ep: string;
+      mode?: string;
+      steps: number;
+      burnIn: number;
+      logEvery: number;
+      input: string;
+      fetch: string;
+      threads: number;
+      model?: string;
+      json?: string;
+    }
+>;
+
+function count(name: string, value: number, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) throw new UsageError(`--${name} must be an integer >= ${min}, got ${value}`);
+  return value;
+}
+
+/** Turns parsed arguments into benchmark options; usage mistakes are UsageErrors naming the option. */
+export function benchOptionsFrom(args: Args): BenchOptions {
+  const ep = args.ep as NodeEp;
+  const auto = formulationFor(ep);
+  const lrnImpl = args.lrnImpl === 'auto' ? auto.lrnImpl : args.lrnImpl;
+  const maxpoolGrad = args.maxpoolGrad === 'auto' ? auto.maxpoolGrad : args.maxpoolGrad;
+  const model = modelOptionsFrom({ ...args, lrnImpl });
+  const training = trainingOptionsFrom(model, { ...args, maxpoolGrad });
+  let modelFile: BenchOptions['modelFile'];
+  let modes: BenchMode[];
+  if (args.model) {
+    if (!existsSync(args.model)) throw new UsageError(`--model ${args.model}: no such file`);
+    modelFile = { path: args.model, bytes: readFileSync(args.model) };
+    let withGrads: boolean;
+    try {
+      withGrads = parseModel(modelFile.bytes).graph.outputs.some((o) => o.name === 'grad_sq_sum');
+    } catch (err) {
+      throw new Error(`--model ${args.model} is not a valid ONNX model (${(err as Error).message})`);
+    }
+    const mode = args.mode ?? (withGrads ? 'both' : 'forward');
+    if (mode !== 'forward' && !withGrads) throw new UsageError(`--mode ${mode} needs gradients, but ${args.model} has none: export it with --grad`);
+    modes = mode === 'both' ? ['forward', 'forward-backward'] : [mode as BenchMode];
+  } else {
+    if (model.batch === 'dynamic') throw new UsageError("--batch must be a number for bench ('dynamic' is for export)");
+    const mode = args.mode ?? 'both';
+    modes = mode === 'both' ? ['forward', 'forward-backward'] : [mode as BenchMode];
+  }
+  return {
+    ep,
+    modes,
+    steps: count('steps', args.steps, 1),
+    burnIn: count('burn-in', args.burnIn, 0),
+    logEvery: count('log-every', args.logEvery, 1),
+    threads: count('threads', args.threads, 0),
+    input: args.input as InputPlacement,
+    fetch: args.fetch as FetchKind,
+    model,
+    training,
+    modelFile,
+  };
+}
+
+export async function handler(args: Args): Promise<void> {
+  const o = benchOptionsFrom(args);
+  const source = o.modelFile ? o.modelFile.path : `built-in AlexNet (batch ${o.model.batch}, LRN ${o.model.lrn}, head ${o.model.head})`;
+  console.log(`alexnet-onnx bench: onnxruntime-node ${ortNodeVersion()}, EP ${o.ep}, ${source}`);
+  console.log(`modes ${o.modes.join(', ')}; input on ${o.input}; forward-backward fetches ${o.fetch === 'grads' ? 'every gradient' : 'grad_sq_sum only'}; graph: LRN ${o.model.lrnImpl}, MaxPool grad ${o.training.maxpoolGrad}, loss ${o.training.loss}, wrt ${o.training.wrt}`);
+  const results = await runBench(o, (line) => console.log(line));
+  console.log(formatSummary(results));
+  if (args.json) {
+    writeFileAtomic(args.json, new TextEncoder().encode(`${JSON.stringify(results, null, 2)}\n`));
+    console.log(`wrote ${args.json}`);
+  }
+}

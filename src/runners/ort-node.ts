@@ -1,0 +1,138 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import ort from 'onnxruntime-node';
+import type { Tensor } from 'onnxruntime-common';
+import { placementOf, takeNewestProfile } from './placement.js';
+import type { Placement, Runner, RunnerOptions } from './types.js';
+
+const require = createRequire(import.meta.url);
+
+/** A problem with the set-up of an execution provider (missing library, GPU, driver); the message says how to fix it. */
+export class EpUnavailableError extends Error {
+  override name = 'EpUnavailableError';
+}
+
+/** onnxruntime-node's version, from its package.json. */
+export function ortNodeVersion(): string {
+  return (require('onnxruntime-node/package.json') as { version: string }).version;
+}
+
+/** Folder holding onnxruntime-node's native library, where it also looks for EP provider libraries. */
+export function ortNodeBinDir(): string {
+  const pkg = dirname(require.resolve('onnxruntime-node/package.json'));
+  return join(pkg, 'bin', 'napi-v6', process.platform, process.arch);
+}
+
+/** GPU name and driver from nvidia-smi, or undefined when there is no NVIDIA driver. */
+export function nvidiaGpu(): string | undefined {
+  try {
+    const out = execFileSync('nvidia-smi', ['--query-gpu=name,driver_version', '--format=csv,noheader'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 });
+    const [name, driver] = out.trim().split('\n')[0]!.split(',').map((s) => s.trim());
+    return `${name} (driver ${driver})`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Checks what the CUDA EP needs before ONNX Runtime tries (and fails with a long native message). */
+export function checkCudaSetup(): void {
+  const dir = ortNodeBinDir();
+  const missing = ['libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so'].filter((f) => !existsSync(join(dir, f)));
+  if (missing.length) {
+    throw new EpUnavailableError(`the CUDA execution provider is not installed (${missing.join(', ')} missing in ${dir}): run 'alexnet-onnx setup cuda'`);
+  }
+  if (!nvidiaGpu()) throw new EpUnavailableError('no NVIDIA GPU or driver found (nvidia-smi failed): the CUDA EP needs an NVIDIA GPU with its driver');
+}
+
+/** Rewrites ONNX Runtime's session-creation errors for an EP into one line that says what is missing. */
+export function explainEpError(ep: string, err: unknown): Error {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (ep === 'webgpu' && /adapter/i.test(msg)) {
+    return new EpUnavailableError(
+      'no WebGPU adapter: Dawn found no usable Vulkan driver. Install the GPU vendor\'s Vulkan driver (NVIDIA: the driver\'s Vulkan ICD), ' +
+        'or for a CPU-only test Mesa >= 24 lavapipe with VK_DRIVER_FILES pointing at its ICD JSON (scripts/setup-lavapipe.sh)',
+    );
+  }
+  if (ep === 'cuda') {
+    const lib = /(lib(?:cudnn|cublas|cublasLt|cudart|cufft|curand|nvrtc)[\w.]*\.so[\w.]*)/.exec(msg)?.[1];
+    if (lib) {
+      const what = lib.startsWith('libcudnn') ? 'cuDNN 9' : 'the CUDA 13 runtime';
+      return new EpUnavailableError(`the CUDA EP cannot load ${lib}: install ${what} and put it on the library path (LD_LIBRARY_PATH)`);
+    }
+    if (/providers_(cuda|shared)/.test(msg)) return new EpUnavailableError(`the CUDA execution provider failed to load: run 'alexnet-onnx setup cuda' (${firstLine(msg)})`);
+    if (/no CUDA-capable device|CUDA driver version|cudaGetDeviceCount/i.test(msg)) return new EpUnavailableError(`no usable CUDA device: ${firstLine(msg)}`);
+  }
+  return err instanceof Error ? err : new Error(msg);
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0]!.slice(0, 300);
+}
+
+function describeDevice(ep: string): string {
+  const cpu = `${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores`;
+  if (ep === 'cpu') return cpu;
+  const gpu = nvidiaGpu();
+  if (ep === 'cuda') return gpu ?? 'unknown NVIDIA GPU';
+  const icd = process.env.VK_DRIVER_FILES ? ` via ${process.env.VK_DRIVER_FILES}` : '';
+  return `${gpu ?? 'WebGPU adapter'} (Dawn over Vulkan${icd})`;
+}
+
+function executionProviders(o: RunnerOptions): ort.InferenceSession.SessionOptions['executionProviders'] {
+  switch (o.ep) {
+    case 'cpu':
+      return ['cpu'];
+    case 'cuda':
+      return [{ name: 'cuda' }];
+    case 'webgpu':
+      return ['webgpu'];
+  }
+}
+
+/** Opens an onnxruntime-node session on the chosen EP. The first run is profiled to learn where each node ran. */
+export async function createNodeRunner(o: RunnerOptions): Promise<Runner> {
+  if (o.ep === 'cuda') checkCudaSetup();
+  mkdirSync(o.profileDir, { recursive: true });
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(o.model, {
+      executionProviders: executionProviders(o),
+      ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
+      graphOptimizationLevel: 'all',
+      enableProfiling: true,
+      profileFilePrefix: join(o.profileDir, 'ort'),
+      logSeverityLevel: 3,
+    });
+  } catch (err) {
+    throw explainEpError(o.ep, err);
+  }
+  let placement: Placement | undefined;
+  let ran = false;
+  const readPlacement = (): Placement => {
+    if (!placement) {
+      if (!ran) throw new Error('placement() needs one run first');
+      session.endProfiling();
+      placement = placementOf(takeNewestProfile(o.profileDir));
+    }
+    return placement;
+  };
+  return {
+    runtime: 'node',
+    ep: o.ep,
+    ortVersion: ortNodeVersion(),
+    device: describeDevice(o.ep),
+    async run(): Promise<Record<string, Tensor>> {
+      const out = await session.run(o.feeds, o.fetches);
+      ran = true;
+      return out as Record<string, Tensor>;
+    },
+    placement: readPlacement,
+    async release(): Promise<void> {
+      if (!placement && ran) readPlacement();
+      await session.release();
+    },
+  };
+}

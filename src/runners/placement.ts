@@ -1,0 +1,52 @@
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Placement } from './types.js';
+
+/** One kernel event of ONNX Runtime's Chrome-trace profile. */
+export interface KernelEvent {
+  node: string;
+  op: string;
+  provider: string;
+  /** Microseconds. */
+  dur: number;
+}
+
+/** Reads the kernel events of an ONNX Runtime profile file (Chrome trace JSON). */
+export function readProfile(path: string): KernelEvent[] {
+  const events = JSON.parse(readFileSync(path, 'utf8')) as { cat?: string; name?: string; dur?: number; args?: { op_name?: string; provider?: string } }[];
+  return events
+    .filter((e) => e.cat === 'Node' && e.args?.provider && e.name?.endsWith('_kernel_time'))
+    .map((e) => ({ node: e.name!.slice(0, -'_kernel_time'.length), op: e.args!.op_name ?? '', provider: e.args!.provider!, dur: e.dur ?? 0 }));
+}
+
+/** The newest profile file ONNX Runtime wrote under `dir`, removed after reading. */
+export function takeNewestProfile(dir: string): KernelEvent[] {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => join(dir, f));
+  if (!files.length) throw new Error(`ONNX Runtime wrote no profile under ${dir}`);
+  files.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  const events = readProfile(files[0]!);
+  for (const f of files) rmSync(f, { force: true });
+  return events;
+}
+
+/** Node -> provider from kernel events. */
+export function placementOf(events: KernelEvent[]): Placement {
+  const p: Placement = new Map();
+  for (const e of events) p.set(e.node, { op: e.op, provider: e.provider });
+  return p;
+}
+
+/** Short ORT provider names: CPUExecutionProvider -> cpu, CUDAExecutionProvider -> cuda, WebGpuExecutionProvider -> webgpu. */
+export function shortProvider(provider: string): string {
+  return provider.replace(/ExecutionProvider$/, '').toLowerCase();
+}
+
+/**
+ * Nodes ONNX Runtime ran on another provider than the one asked for, as `name (Op)`, sorted. Nodes that ORT inserts
+ * itself (e.g. layout Transposes named `..._token_N`) count too: they ran on the CPU all the same.
+ */
+export function fallbackNodes(placement: Placement, ep: string): string[] {
+  const out: string[] = [];
+  for (const [node, { op, provider }] of placement) if (shortProvider(provider) !== ep) out.push(`${node} (${op})`);
+  return out.sort();
+}
