@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { PACKAGE } from '../version.js';
 import * as benchCommand from './bench.js';
 import * as exportCommand from './export.js';
+import * as setupCommand from './setup.js';
 import { exitCodeFor, oneLine, UsageError } from './errors.js';
 
 /** Runs the CLI on `argv` (without node and script); resolves to the process exit code. */
@@ -13,8 +14,9 @@ export async function main(argv: string[]): Promise<number> {
       .version(PACKAGE.version)
       .command(exportCommand)
       .command(benchCommand)
+      .command(setupCommand)
       .option('verbose', { describe: 'show stack traces on errors', type: 'boolean', default: false })
-      .demandCommand(1, 'name a command: export, bench')
+      .demandCommand(1, 'name a command: export, bench, setup')
       .strict()
       .fail((msg, err) => {
         throw err ?? new UsageError(msg);
