@@ -281,8 +281,10 @@ function maxPoolGradMask(g: GradContext): void {
   windows.forEach((window, k) => {
     const isMax = b.op1('Equal', [window, max], {}, { name: g.name(`eq${k}`) });
     const first = free ? b.op1('And', [isMax, free], {}, { name: g.name(`first${k}`) }) : isMax;
-    const notMax = b.op1('Not', [isMax], {}, { name: g.name(`not${k}`) });
-    free = free ? b.op1('And', [free, notMax], {}, { name: g.name(`free${k}`) }) : notMax;
+    if (k < windows.length - 1) {
+      const notMax = b.op1('Not', [isMax], {}, { name: g.name(`not${k}`) });
+      free = free ? b.op1('And', [free, notMax], {}, { name: g.name(`free${k}`) }) : notMax;
+    }
     const part = b.op1('Where', [first, dy, ZERO(g)], {}, { name: g.name(`grad${k}`) });
     parts.push(b.op1('Unsqueeze', [part, b.int64s([2])], {}, { name: g.name(`unsq${k}`) }));
   });

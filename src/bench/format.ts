@@ -4,9 +4,10 @@
 
 /** `2026-11-23 08:13:42.934972` for a time in epoch milliseconds (fractional milliseconds kept). */
 export function timestamp(epochMs: number): string {
-  const d = new Date(Math.floor(epochMs));
+  const totalMicros = Math.round(epochMs * 1000);
+  const d = new Date(Math.floor(totalMicros / 1000));
   const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
-  const micros = Math.floor((epochMs - Math.floor(epochMs / 1000) * 1000) * 1000);
+  const micros = totalMicros % 1_000_000;
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(micros, 6)}`;
 }
 

@@ -18,6 +18,8 @@ export async function main(argv: string[]): Promise<number> {
       .option('verbose', { describe: 'show stack traces on errors', type: 'boolean', default: false })
       .demandCommand(1, 'name a command: export, bench, setup')
       .strict()
+      // a repeated option means its last value, as in most command-line tools
+      .parserConfiguration({ 'duplicate-arguments-array': false })
       .fail((msg, err) => {
         throw err ?? new UsageError(msg);
       })

@@ -92,10 +92,13 @@ function executionProviders(o: RunnerOptions): ort.InferenceSession.SessionOptio
   }
 }
 
+let sessionCounter = 0;
+
 /** Opens an onnxruntime-node session on the chosen EP. The first run is profiled to learn where each node ran. */
 export async function createNodeRunner(o: RunnerOptions): Promise<Runner> {
   if (o.ep === 'cuda') checkCudaSetup();
   mkdirSync(o.profileDir, { recursive: true });
+  const profilePrefix = join(o.profileDir, `ort-${process.pid}-${sessionCounter++}`);
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(o.model, {
@@ -103,7 +106,7 @@ export async function createNodeRunner(o: RunnerOptions): Promise<Runner> {
       ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
       graphOptimizationLevel: 'all',
       enableProfiling: true,
-      profileFilePrefix: join(o.profileDir, 'ort'),
+      profileFilePrefix: profilePrefix,
       logSeverityLevel: 3,
     });
   } catch (err) {
@@ -115,7 +118,7 @@ export async function createNodeRunner(o: RunnerOptions): Promise<Runner> {
     if (!placement) {
       if (!ran) throw new Error('placement() needs one run first');
       session.endProfiling();
-      placement = placementOf(takeNewestProfile(o.profileDir));
+      placement = placementOf(takeNewestProfile(profilePrefix));
     }
     return placement;
   };

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Placement } from './types.js';
 
 /** One kernel event of ONNX Runtime's Chrome-trace profile. */
@@ -19,10 +19,11 @@ export function readProfile(path: string): KernelEvent[] {
     .map((e) => ({ node: e.name!.slice(0, -'_kernel_time'.length), op: e.args!.op_name ?? '', provider: e.args!.provider!, dur: e.dur ?? 0 }));
 }
 
-/** The newest profile file ONNX Runtime wrote under `dir`, removed after reading. */
-export function takeNewestProfile(dir: string): KernelEvent[] {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => join(dir, f));
-  if (!files.length) throw new Error(`ONNX Runtime wrote no profile under ${dir}`);
+/** The newest profile file ONNX Runtime wrote for `prefix` (its `profileFilePrefix`), removed after reading. */
+export function takeNewestProfile(prefix: string): KernelEvent[] {
+  const dir = dirname(prefix);
+  const files = readdirSync(dir).filter((f) => f.startsWith(basename(prefix)) && f.endsWith('.json')).map((f) => join(dir, f));
+  if (!files.length) throw new Error(`ONNX Runtime wrote no profile ${prefix}*.json`);
   files.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
   const events = readProfile(files[0]!);
   for (const f of files) rmSync(f, { force: true });

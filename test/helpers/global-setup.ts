@@ -1,11 +1,18 @@
 import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
 import { PYTHON } from './python.js';
 
-/**
- * The tests use Debian's python3-onnx and python3-torch (under /usr/bin/python3, not a pyenv python) as independent
- * references. Installs them when missing, as root on Debian; otherwise fails with the command to run.
- */
-export default function setup(): void {
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Path of a Vulkan ICD JSON with a WebGPU-capable driver (lavapipe), or '' when none could be set up. */
+    vulkanIcd: string;
+    /** Why there is none, for skip messages. */
+    vulkanIcdProblem: string;
+  }
+}
+
+function ensurePythonReferences(): void {
   const probe = (): boolean => {
     try {
       execFileSync(PYTHON, ['-c', 'import onnx, torch, numpy'], { stdio: 'ignore' });
@@ -20,4 +27,28 @@ export default function setup(): void {
   console.log(`installing test references: ${install}`);
   execFileSync('bash', ['-c', install], { stdio: 'inherit' });
   if (!probe()) throw new Error(`python3-onnx/python3-torch still not importable by ${PYTHON} after: ${install}`);
+}
+
+/** A WebGPU adapter for the WebGPU tests: the machine's own (VK_DRIVER_FILES), or lavapipe set up by our script. */
+function vulkanIcd(): { icd: string; problem: string } {
+  if (process.env.VK_DRIVER_FILES) return { icd: process.env.VK_DRIVER_FILES, problem: '' };
+  const script = fileURLToPath(new URL('../../scripts/setup-lavapipe.sh', import.meta.url));
+  try {
+    const out = execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+    return { icd: out.trim().split('\n').pop()!, problem: '' };
+  } catch (err) {
+    const stderr = (err as { stderr?: string }).stderr ?? String(err);
+    return { icd: '', problem: `no Vulkan driver for WebGPU: scripts/setup-lavapipe.sh failed: ${stderr.trim().split('\n').pop()}` };
+  }
+}
+
+/**
+ * The tests use Debian's python3-onnx and python3-torch (under /usr/bin/python3, not a pyenv python) as independent
+ * references, installed here when missing (as root on Debian), and Mesa's lavapipe for WebGPU on a CPU-only machine.
+ */
+export default function setup(project: TestProject): void {
+  ensurePythonReferences();
+  const { icd, problem } = vulkanIcd();
+  project.provide('vulkanIcd', icd);
+  project.provide('vulkanIcdProblem', problem);
 }

@@ -19,6 +19,7 @@ interface Check {
   values: number;
   mismatches: unknown[];
   missing: string[];
+  unknown: string[];
 }
 
 const VARIANTS: [string, Partial<AlexNetOptions>, number[]][] = [
@@ -39,6 +40,7 @@ describe.each(VARIANTS)('exported variant %s', (name, o, outShape) => {
     const r = runPython<Check>('check_model.py', [path]);
     expect(r.mismatches).toEqual([]);
     expect(r.missing).toEqual([]);
+    expect(r.unknown).toEqual([]);
     expect(r.values).toBeGreaterThan(8);
   });
 

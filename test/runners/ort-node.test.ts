@@ -1,0 +1,62 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Tensor } from 'onnxruntime-common';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_OPTIONS } from '../../src/model/alexnet.js';
+import { buildForwardModel, modelBytes } from '../../src/model/export.js';
+import { normalTensor } from '../../src/model/random.js';
+import { parseModel } from '../../src/onnx/parse.js';
+import { encodeProto, tensorProto } from '../../src/onnx/serialize.js';
+import { checkCudaSetup, createNodeRunner, explainEpError, EpUnavailableError } from '../../src/runners/ort-node.js';
+import { fallbackNodes, placementOf, shortProvider } from '../../src/runners/placement.js';
+
+const profileDir = mkdtempSync(join(tmpdir(), 'prof-'));
+const options = { ...DEFAULT_OPTIONS, batch: 2, imageSize: 67 };
+
+describe('onnxruntime-node runner', () => {
+  it('gives the same output with the images resident in the model (initializer + input) as with a host feed', async () => {
+    const bytes = modelBytes(buildForwardModel(options));
+    const images = normalTensor(1, 'images', 2 * 3 * 67 * 67, 0.1);
+    const parsed = parseModel(bytes);
+    parsed.proto.graph!.initializer!.push(tensorProto({ name: 'images', dtype: 'float32', dims: [2, 3, 67, 67], data: images }));
+    const resident = await createNodeRunner({ ep: 'cpu', model: encodeProto(parsed.proto), feeds: {}, fetches: ['output'], threads: 0, profileDir });
+    const host = await createNodeRunner({ ep: 'cpu', model: bytes, feeds: { images: new Tensor('float32', images, [2, 3, 67, 67]) }, fetches: ['output'], threads: 1, profileDir });
+    const a = (await resident.run()).output!.data as Float32Array;
+    const b = (await host.run()).output!.data as Float32Array;
+    expect(a.length).toBe(2 * 256);
+    expect(Array.from(a)).toEqual(Array.from(b));
+    // the placement comes from ORT's profile of the first run (ORT renames nodes it fuses, e.g. conv1_nchwc)
+    const placement = resident.placement();
+    expect([...placement.keys()].some((n) => n.startsWith('conv1'))).toBe(true);
+    expect([...placement.keys()]).toEqual(expect.arrayContaining(['lrn1', 'lrn2']));
+    expect(fallbackNodes(placement, 'cpu')).toEqual([]);
+    expect(resident.device).toMatch(/cores/);
+    await resident.release();
+    await host.release();
+  });
+
+  it('names the nodes that ran on another provider', () => {
+    const p = placementOf([
+      { node: 'lrn1', op: 'LRN', provider: 'CPUExecutionProvider', dur: 1 },
+      { node: 'conv1.conv', op: 'Conv', provider: 'WebGpuExecutionProvider', dur: 1 },
+    ]);
+    expect(fallbackNodes(p, 'webgpu')).toEqual(['lrn1 (LRN)']);
+    expect(shortProvider('CUDAExecutionProvider')).toBe('cuda');
+  });
+
+  it('says how to install the CUDA EP when its libraries are missing', () => {
+    expect(() => checkCudaSetup()).toThrow(EpUnavailableError);
+    expect(() => checkCudaSetup()).toThrow(/the CUDA execution provider is not installed .*run 'alexnet-onnx setup cuda'/);
+  });
+
+  it("turns ONNX Runtime's native EP errors into one line that says what is missing", () => {
+    expect(explainEpError('webgpu', new Error('...webgpu_context.cc:100 ... Failed to get a WebGPU adapter: No supported adapters')).message).toMatch(/no WebGPU adapter.*Vulkan driver/);
+    expect(explainEpError('cuda', new Error('Failed to load library libonnxruntime_providers_cuda.so with error: libcudnn.so.9: cannot open shared object file')).message).toMatch(
+      /cannot load libcudnn\.so\.9: install cuDNN 9/,
+    );
+    expect(explainEpError('cuda', new Error('libcublasLt.so.13: cannot open shared object file')).message).toMatch(/install the CUDA 13 runtime/);
+    const other = new Error('something else');
+    expect(explainEpError('cpu', other)).toBe(other);
+  });
+});
