@@ -39,14 +39,18 @@ function emitGI(g: GradContext, i: number, opType: string, inputs: string[], att
   g.b.op1(opType, inputs, attrs, { name: g.name(`d${i}`), outputs: [g.GI(i)] });
 }
 
-/** Sums a broadcast gradient back to the shape of input i (for elementwise ops with a broadcast operand). */
-function unbroadcast(g: GradContext, i: number, grad: string): void {
+/**
+ * Emits `opType(inputs)` as the gradient of input i, summed back to input i's shape where the forward op broadcast
+ * it (elementwise ops with a scalar or per-channel operand).
+ */
+function emitUnbroadcast(g: GradContext, i: number, opType: string, inputs: string[]): void {
   const target = g.b.typeOf(g.I(i)).shape;
-  const have = g.b.typeOf(grad).shape;
+  const have = g.b.typeOf(g.node.outputs[0]!).shape;
   if (target.length === have.length && target.every((d, k) => d === have[k])) {
-    emitGI(g, i, 'Identity', [grad]);
+    emitGI(g, i, opType, inputs);
     return;
   }
+  const grad = g.b.op1(opType, inputs, {}, { name: g.name(`full${i}`) });
   const offset = have.length - target.length;
   const axes: number[] = [];
   have.forEach((d, k) => {
@@ -177,20 +181,20 @@ export const GRAD_RULES: Record<string, GradRule> = {
       const dy = g.GO(0);
       if (g.needs(0)) emitGI(g, 0, 'Gemm', [dy, g.I(1)], { transB: attr.int(1) });
       if (g.needs(1)) emitGI(g, 1, 'Gemm', [g.I(0), dy], { transA: attr.int(1) });
-      if (g.needs(2)) unbroadcast(g, 2, dy);
+      if (g.needs(2)) emitUnbroadcast(g, 2, 'Identity', [dy]);
     },
   },
 
   Add: {
     grad: (g) => {
-      for (const i of [0, 1]) if (g.needs(i)) unbroadcast(g, i, g.GO(0));
+      for (const i of [0, 1]) if (g.needs(i)) emitUnbroadcast(g, i, 'Identity', [g.GO(0)]);
     },
   },
 
   Sub: {
     grad: (g) => {
-      if (g.needs(0)) unbroadcast(g, 0, g.GO(0));
-      if (g.needs(1)) unbroadcast(g, 1, g.b.op1('Neg', [g.GO(0)], {}, { name: g.name('neg') }));
+      if (g.needs(0)) emitUnbroadcast(g, 0, 'Identity', [g.GO(0)]);
+      if (g.needs(1)) emitUnbroadcast(g, 1, 'Neg', [g.GO(0)]);
     },
   },
 
@@ -198,7 +202,7 @@ export const GRAD_RULES: Record<string, GradRule> = {
     grad: (g) => {
       for (const i of [0, 1]) {
         if (!g.needs(i)) continue;
-        unbroadcast(g, i, g.b.op1('Mul', [g.GO(0), g.I(1 - i)], {}, { name: g.name(`prod${i}`) }));
+        emitUnbroadcast(g, i, 'Mul', [g.GO(0), g.I(1 - i)]);
       }
     },
   },
@@ -210,7 +214,7 @@ export const GRAD_RULES: Record<string, GradRule> = {
       if (e.length !== 1) throw new Error(`gradient of Pow ${g.node.name}: exponent must be a scalar constant`);
       const p = g.b.op1('Pow', [g.I(0), g.b.scalar(e[0]! - 1)], {}, { name: g.name('pow') });
       const scaled = g.b.op1('Mul', [p, g.b.scalar(e[0]!)], {}, { name: g.name('scaled') });
-      unbroadcast(g, 0, g.b.op1('Mul', [g.GO(0), scaled], {}, { name: g.name('chain') }));
+      emitUnbroadcast(g, 0, 'Mul', [g.GO(0), scaled]);
     },
   },
 
