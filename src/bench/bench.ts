@@ -10,11 +10,12 @@ import { buildTrainingModel, type MaxPoolGrad, type TrainingOptions } from '../m
 import { parseModel, type ParsedModel } from '../onnx/parse.js';
 import { encodeProto, tensorProto } from '../onnx/serialize.js';
 import { numElements } from '../onnx/types.js';
-import { fallbackNodes } from '../runners/placement.js';
+import { fallbackNodes, placementOf } from '../runners/placement.js';
 import { createNodeRunner } from '../runners/ort-node.js';
 import type { InputPlacement, NodeEp, Runner } from '../runners/types.js';
 import { graphFlops } from './flops.js';
 import { timeLoop } from './harness.js';
+import { formatLayerTable, perLayer, type LayerTime } from './profile.js';
 import type { Statistics } from './statistics.js';
 
 export type BenchMode = 'forward' | 'forward-backward';
@@ -36,6 +37,8 @@ export interface BenchOptions {
   model: AlexNetOptions;
   training: TrainingOptions;
   modelFile?: { path: string; bytes: Uint8Array };
+  /** After timing, run this many extra profiled steps in a fresh session and report time per layer (0 = off). */
+  profileSteps: number;
 }
 
 /** One mode's result; the field names are the `--json` report's. */
@@ -68,6 +71,8 @@ export interface ModeResult {
   formulation: { lrn_impl: string; maxpool_grad: string };
   date: string;
   durations_s: number[];
+  /** Kernel time per layer and direction, per step, from ONNX Runtime's profiler (with --profile). */
+  profile?: LayerTime[];
 }
 
 /**
@@ -161,7 +166,7 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
         const first = performance.now();
         await runner.run();
         const firstRun = (performance.now() - first) / 1000;
-        const fallback = fallbackNodes(runner.placement(), o.ep);
+        const fallback = fallbackNodes(placementOf(runner.profile()), o.ep);
         if (fallback.length) {
           log(`warning: ${fallback.length} node(s) ran on the CPU, not on ${o.ep}: ${fallback.join(', ')}`);
         }
@@ -170,11 +175,32 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
       } finally {
         await runner.release();
       }
+      if (o.profileSteps > 0) {
+        const rows = await profileLayers(o, p, bytes, feeds, profileDir);
+        results[results.length - 1]!.profile = rows;
+        log(formatLayerTable(rows, `${MODE_LABEL[mode]} per layer (ONNX Runtime profiler, mean of ${o.profileSteps} steps, kernel time):`));
+      }
     }
   } finally {
     rmSync(profileDir, { recursive: true, force: true });
   }
   return results;
+}
+
+/**
+ * A separate session with profiling on: one warm-up run, then `profileSteps` profiled ones, summed per layer.
+ * Separate so the timed loop above runs without profiler overhead.
+ */
+async function profileLayers(o: BenchOptions, p: Prepared, bytes: Uint8Array, feeds: Record<string, Tensor>, profileDir: string): Promise<LayerTime[]> {
+  const runner = await createNodeRunner({ ep: o.ep, model: bytes, feeds, fetches: p.fetches, threads: o.threads, profileDir });
+  try {
+    for (let i = 0; i <= o.profileSteps; i++) await runner.run();
+    const events = runner.profile().filter((e) => e.run > 0);
+    const finalLayer = p.parsed.metadata['alexnet.head'] === 'fc' ? 'fc8' : 'pool5';
+    return perLayer(events, o.profileSteps, finalLayer);
+  } finally {
+    await runner.release();
+  }
 }
 
 function graphFlopsFor(p: Prepared, batch: number): number | null {

@@ -24,6 +24,7 @@ export function builder(y: Argv) {
     .option('threads', { describe: 'CPU intra-op threads (0: ONNX Runtime default)', type: 'number', default: 0 })
     .option('model', { describe: 'bench this .onnx file instead of building one (model options are then read from the file)', type: 'string' })
     .option('json', { describe: 'write the results as JSON to this file', type: 'string' })
+    .option('profile', { describe: 'after timing, profile N more steps and print kernel time per layer, forward and backward', type: 'number', default: 0 })
     .option('lrn-impl', { describe: 'LRN as the ONNX op or decomposed; auto: decomposed on webgpu (no LRN kernel), op elsewhere', choices: ['auto', 'op', 'decomposed'], default: 'auto' })
     .option('maxpool-grad', { describe: 'MaxPool gradient: scatter or mask; auto: mask on webgpu (no Indices output), scatter elsewhere', choices: ['auto', 'scatter', 'mask'], default: 'auto' });
 }
@@ -41,6 +42,7 @@ type Args = ArgumentsCamelCase<
       threads: number;
       model?: string;
       json?: string;
+      profile: number;
     }
 >;
 
@@ -83,6 +85,7 @@ export function benchOptionsFrom(args: Args): BenchOptions {
     burnIn: count('burn-in', args.burnIn, 0),
     logEvery: count('log-every', args.logEvery, 1),
     threads: count('threads', args.threads, 0),
+    profileSteps: count('profile', args.profile, 0),
     input: args.input as InputPlacement,
     fetch: args.fetch as FetchKind,
     model,

@@ -191,6 +191,20 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
     const n = ctx.int('transB', 0) ? b[0]! : b[1]!;
     return { types: [{ dtype: ctx.input(0).dtype, shape: [m, n] }] };
   },
+  MatMul: (ctx) => {
+    const a = ctx.input(0).shape;
+    const b = ctx.input(1).shape;
+    if (a.length !== 2 || b.length !== 2) throw new Error(`${ctx.node.name}: only 2-D MatMul is supported`);
+    return { types: [{ dtype: ctx.input(0).dtype, shape: [a[0]!, b[1]!] }] };
+  },
+  Pad: (ctx) => {
+    const x = ctx.input(0);
+    const pads = ctx.value(1)?.map(Number);
+    if (!pads) throw new Error(`${ctx.node.name}: Pad needs constant pads`);
+    const r = x.shape.length;
+    const shape = x.shape.map((d, i) => (typeof d === 'number' ? d + pads[i]! + pads[i + r]! : pads[i]! + pads[i + r]! === 0 ? d : `${d}+${pads[i]! + pads[i + r]!}`));
+    return { types: [{ dtype: x.dtype, shape }] };
+  },
   ReduceSum: (ctx) => reduce(ctx, true),
   ReduceSumSquare: (ctx) => reduce(ctx, false),
   ReduceMean: (ctx) => reduce(ctx, false),

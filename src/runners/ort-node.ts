@@ -5,8 +5,8 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import type { Tensor } from 'onnxruntime-common';
-import { placementOf, takeNewestProfile } from './placement.js';
-import type { Placement, Runner, RunnerOptions } from './types.js';
+import { takeNewestProfile, type KernelEvent } from './placement.js';
+import type { Runner, RunnerOptions } from './types.js';
 
 const require = createRequire(import.meta.url);
 
@@ -112,15 +112,15 @@ export async function createNodeRunner(o: RunnerOptions): Promise<Runner> {
   } catch (err) {
     throw explainEpError(o.ep, err);
   }
-  let placement: Placement | undefined;
+  let events: KernelEvent[] | undefined;
   let ran = false;
-  const readPlacement = (): Placement => {
-    if (!placement) {
-      if (!ran) throw new Error('placement() needs one run first');
+  const readProfileOnce = (): KernelEvent[] => {
+    if (!events) {
+      if (!ran) throw new Error('profile() needs one run first');
       session.endProfiling();
-      placement = placementOf(takeNewestProfile(profilePrefix));
+      events = takeNewestProfile(profilePrefix);
     }
-    return placement;
+    return events;
   };
   return {
     runtime: 'node',
@@ -132,9 +132,9 @@ export async function createNodeRunner(o: RunnerOptions): Promise<Runner> {
       ran = true;
       return out as Record<string, Tensor>;
     },
-    placement: readPlacement,
+    profile: readProfileOnce,
     async release(): Promise<void> {
-      if (!placement && ran) readPlacement();
+      if (!events && ran) readProfileOnce();
       await session.release();
     },
   };

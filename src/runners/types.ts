@@ -1,4 +1,5 @@
 import type { Tensor } from 'onnxruntime-common';
+import type { KernelEvent } from './placement.js';
 
 /** The runtimes alexnet-onnx can time. `node` = onnxruntime-node. */
 export type RuntimeName = 'node';
@@ -38,7 +39,10 @@ export interface Runner {
   readonly device: string;
   /** Runs one step; resolves when the fetched outputs are on the host. */
   run(): Promise<Record<string, Tensor>>;
-  /** Ends profiling after the first run and returns where each node ran. */
-  placement(): Placement;
+  /**
+   * Ends profiling and returns the kernel events of every run made so far (each tagged with its run). The harness
+   * calls it after the first run, so the timed runs are not profiled; a profiling pass calls it after several.
+   */
+  profile(): KernelEvent[];
   release(): Promise<void>;
 }

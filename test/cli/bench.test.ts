@@ -47,6 +47,16 @@ describe('alexnet-onnx bench (CPU EP)', () => {
     expect(m!.fetch).toEqual(['grad_sq_sum']);
   });
 
+  it('prints a per-layer profile with --profile', () => {
+    const json = join(tempDir(), 'r.json');
+    const r = cli(['bench', ...SMALL, '--profile', '2', '--json', json]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Forward-backward per layer \(ONNX Runtime profiler, mean of 2 steps, kernel time\):$/m);
+    expect(r.stdout).toMatch(/^conv2\s+\d+\.\d\d\s+\d+\.\d\d\s+\d+\.\d%$/m);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as { profile: { layer: string; backward_ms: number }[] }[];
+    expect(report[1]!.profile.find((p) => p.layer === 'conv5')!.backward_ms).toBeGreaterThan(0);
+  });
+
   it('benches an exported file; a forward-only file defaults to forward mode', () => {
     const dir = tempDir();
     const fwd = join(dir, 'f.onnx');

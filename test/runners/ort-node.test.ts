@@ -27,7 +27,7 @@ describe('onnxruntime-node runner', () => {
     expect(a.length).toBe(2 * 256);
     expect(Array.from(a)).toEqual(Array.from(b));
     // the placement comes from ORT's profile of the first run (ORT renames nodes it fuses, e.g. conv1_nchwc)
-    const placement = resident.placement();
+    const placement = placementOf(resident.profile());
     expect([...placement.keys()].some((n) => n.startsWith('conv1'))).toBe(true);
     expect([...placement.keys()]).toEqual(expect.arrayContaining(['lrn1', 'lrn2']));
     expect(fallbackNodes(placement, 'cpu')).toEqual([]);
@@ -38,8 +38,8 @@ describe('onnxruntime-node runner', () => {
 
   it('names the nodes that ran on another provider', () => {
     const p = placementOf([
-      { node: 'lrn1', op: 'LRN', provider: 'CPUExecutionProvider', dur: 1 },
-      { node: 'conv1.conv', op: 'Conv', provider: 'WebGpuExecutionProvider', dur: 1 },
+      { node: 'lrn1', op: 'LRN', provider: 'CPUExecutionProvider', dur: 1, run: 0 },
+      { node: 'conv1.conv', op: 'Conv', provider: 'WebGpuExecutionProvider', dur: 1, run: 0 },
     ]);
     expect(fallbackNodes(p, 'webgpu')).toEqual(['lrn1 (LRN)']);
     expect(shortProvider('CUDAExecutionProvider')).toBe('cuda');
