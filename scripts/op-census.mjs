@@ -7,6 +7,7 @@ import { buildTrainingModel, DEFAULT_TRAINING } from '../dist/model/training.js'
 
 const configs = [
   ['default (LRN op, scatter MaxPool grad)', {}, {}],
+  ['cpu formulation in bench (MatMul conv weight grad)', {}, { convWeightGrad: 'matmul' }],
   ['webgpu formulation (decomposed LRN, mask MaxPool grad)', { lrnImpl: 'decomposed' }, { maxpoolGrad: 'mask' }],
   ['--head fc --wrt all', { head: 'fc' }, { wrt: 'all' }],
 ];

@@ -6,7 +6,7 @@ import { Tensor } from 'onnxruntime-common';
 import type { AlexNetOptions, LrnImpl } from '../model/alexnet.js';
 import { buildForwardModel, modelBytes } from '../model/export.js';
 import { normalTensor, Random } from '../model/random.js';
-import { buildTrainingModel, type MaxPoolGrad, type TrainingOptions } from '../model/training.js';
+import { buildTrainingModel, type ConvWeightGrad, type MaxPoolGrad, type TrainingOptions } from '../model/training.js';
 import { parseModel, type ParsedModel } from '../onnx/parse.js';
 import { encodeProto, tensorProto } from '../onnx/serialize.js';
 import { numElements } from '../onnx/types.js';
@@ -68,7 +68,7 @@ export interface ModeResult {
   fetch: string[];
   threads: number;
   model: string;
-  formulation: { lrn_impl: string; maxpool_grad: string };
+  formulation: { lrn_impl: string; maxpool_grad: string; conv_weight_grad: string };
   date: string;
   durations_s: number[];
   /** Kernel time per layer and direction, per step, from ONNX Runtime's profiler (with --profile). */
@@ -77,10 +77,12 @@ export interface ModeResult {
 
 /**
  * Graph formulations that change how the graph is written, not its math, chosen per EP: the WebGPU EP has no LRN
- * kernel and no MaxPool Indices output, so it gets the decomposed LRN and the mask-based MaxPool gradient.
+ * kernel and no MaxPool Indices output, so it gets the decomposed LRN and the mask-based MaxPool gradient; the CPU EP
+ * gets the MatMul conv weight gradient, measured faster there (see CONV_MATMUL_RULE).
  */
-export function formulationFor(ep: NodeEp): { lrnImpl: LrnImpl; maxpoolGrad: MaxPoolGrad } {
-  return ep === 'webgpu' ? { lrnImpl: 'decomposed', maxpoolGrad: 'mask' } : { lrnImpl: 'op', maxpoolGrad: 'scatter' };
+export function formulationFor(ep: NodeEp): { lrnImpl: LrnImpl; maxpoolGrad: MaxPoolGrad; convWeightGrad: ConvWeightGrad } {
+  if (ep === 'webgpu') return { lrnImpl: 'decomposed', maxpoolGrad: 'mask', convWeightGrad: 'conv' };
+  return { lrnImpl: 'op', maxpoolGrad: 'scatter', convWeightGrad: ep === 'cpu' ? 'matmul' : 'conv' };
 }
 
 /** The model to time for one mode: bytes, parsed graph, and which outputs a step fetches. */
@@ -253,7 +255,11 @@ function resultOf(
     fetch: p.fetches,
     threads: o.threads,
     model: p.label,
-    formulation: { lrn_impl: meta['alexnet.lrnImpl'] ?? 'unknown', maxpool_grad: meta['alexnet.maxpoolGrad'] ?? (mode === 'forward' ? '-' : 'unknown') },
+    formulation: {
+      lrn_impl: meta['alexnet.lrnImpl'] ?? 'unknown',
+      maxpool_grad: meta['alexnet.maxpoolGrad'] ?? (mode === 'forward' ? '-' : 'unknown'),
+      conv_weight_grad: meta['alexnet.convWeightGrad'] ?? (mode === 'forward' ? '-' : 'unknown'),
+    },
     date: new Date().toISOString(),
     durations_s: durations,
   };

@@ -1,7 +1,7 @@
 import type { Graph, Node } from '../onnx/types.js';
 
 /**
- * Analytic FLOP count of a graph: 2 x multiply-accumulates of every Conv, ConvTranspose and Gemm node (the work that
+ * Analytic FLOP count of a graph: 2 x multiply-accumulates of every Conv, ConvTranspose, Gemm and MatMul node (the work that
  * dominates AlexNet); elementwise ops, pooling and LRN are not counted. Undefined if a needed shape is symbolic.
  */
 export function graphFlops(graph: Graph): number | undefined {
@@ -34,6 +34,11 @@ function nodeFlops(graph: Graph, node: Node): number | undefined {
       const x = shapeOf(graph, node.inputs[0]);
       const w = shapeOf(graph, node.inputs[1]);
       return x && w ? 2 * product(x) * product(w.slice(1)) : undefined;
+    }
+    case 'MatMul': {
+      const y = shapeOf(graph, node.outputs[0]);
+      const a = shapeOf(graph, node.inputs[0]);
+      return y && a ? 2 * product(y) * a[a.length - 1]! : undefined;
     }
     case 'Gemm': {
       const y = shapeOf(graph, node.outputs[0]);

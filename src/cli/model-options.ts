@@ -74,6 +74,11 @@ export function withTrainingOptions<T>(y: Argv<T>) {
       describe: 'MaxPool gradient: scatter (Indices + ScatterElements add) or mask (no Indices output; for WebGPU)',
       choices: ['scatter', 'mask'],
       default: DEFAULT_TRAINING.maxpoolGrad,
+    })
+    .option('conv-weight-grad', {
+      describe: 'conv weight gradients: conv (transposed Conv) or matmul (a MatMul per kernel offset where >= 16 input channels; faster on CPU)',
+      choices: ['conv', 'matmul'],
+      default: DEFAULT_TRAINING.convWeightGrad,
     });
 }
 
@@ -81,11 +86,17 @@ export interface RawTrainingArgs {
   loss: string;
   wrt: string;
   maxpoolGrad: string;
+  convWeightGrad: string;
 }
 
 /** Validated training options; a bad combination is a UsageError naming the option. */
 export function trainingOptionsFrom(model: AlexNetOptions, args: RawTrainingArgs): TrainingOptions {
-  const t: TrainingOptions = { loss: args.loss as TrainingOptions['loss'], wrt: args.wrt as TrainingOptions['wrt'], maxpoolGrad: args.maxpoolGrad as TrainingOptions['maxpoolGrad'] };
+  const t: TrainingOptions = {
+    loss: args.loss as TrainingOptions['loss'],
+    wrt: args.wrt as TrainingOptions['wrt'],
+    maxpoolGrad: args.maxpoolGrad as TrainingOptions['maxpoolGrad'],
+    convWeightGrad: args.convWeightGrad as TrainingOptions['convWeightGrad'],
+  };
   const problems = validateTraining(model, t);
   if (problems.length) throw new UsageError(problems.join('; '));
   return t;

@@ -1,5 +1,5 @@
 import { addAll, addBackward } from '../autodiff/backward.js';
-import { MAXPOOL_MASK_RULE, type GradRule } from '../autodiff/rules.js';
+import { CONV_MATMUL_RULE, MAXPOOL_MASK_RULE, type GradRule } from '../autodiff/rules.js';
 import { attr } from '../onnx/types.js';
 import { buildAlexNet, type AlexNetOptions } from './alexnet.js';
 import { finish, type BuiltModel } from './export.js';
@@ -17,13 +17,20 @@ export type WrtKind = 'conv' | 'all';
  */
 export type MaxPoolGrad = 'scatter' | 'mask';
 
+/**
+ * How conv weight gradients are written: `conv` (a Conv over batch-transposed tensors, every layer) or `matmul`
+ * (one MatMul per kernel offset for layers with >= 16 input channels: faster on the CPU EP).
+ */
+export type ConvWeightGrad = 'conv' | 'matmul';
+
 export interface TrainingOptions {
   loss: LossKind;
   wrt: WrtKind;
   maxpoolGrad: MaxPoolGrad;
+  convWeightGrad: ConvWeightGrad;
 }
 
-export const DEFAULT_TRAINING: TrainingOptions = { loss: 'l2', wrt: 'conv', maxpoolGrad: 'scatter' };
+export const DEFAULT_TRAINING: TrainingOptions = { loss: 'l2', wrt: 'conv', maxpoolGrad: 'scatter', convWeightGrad: 'conv' };
 
 /** Problems with a training configuration, each naming the option. */
 export function validateTraining(o: AlexNetOptions, t: TrainingOptions): string[] {
@@ -53,7 +60,9 @@ export function buildTrainingModel(options: AlexNetOptions, training: TrainingOp
     loss = b.op('SoftmaxCrossEntropyLoss', [net.output, labels], { reduction: attr.string('mean') }, { name: 'loss', outputs: ['loss'] })[0]!;
   }
   const wrt = training.wrt === 'all' ? [...net.convParams, ...net.fcParams] : net.convParams;
-  const rules: Record<string, GradRule> = training.maxpoolGrad === 'mask' ? { MaxPool: MAXPOOL_MASK_RULE } : {};
+  const rules: Record<string, GradRule> = {};
+  if (training.maxpoolGrad === 'mask') rules.MaxPool = MAXPOOL_MASK_RULE;
+  if (training.convWeightGrad === 'matmul') rules.Conv = CONV_MATMUL_RULE;
   const grads = addBackward(b, { loss, wrt, rules });
   const squares = grads.map((g) => b.op1('ReduceSumSquare', [g], { keepdims: attr.int(0) }, { name: `${g}.sum_sq` }));
   const gradSqSum = addAll(b, squares, 'grad_sq_sum', 'grad_sq_sum');
@@ -66,6 +75,7 @@ export function buildTrainingModel(options: AlexNetOptions, training: TrainingOp
     'alexnet.loss': training.loss,
     'alexnet.wrt': training.wrt,
     'alexnet.maxpoolGrad': training.maxpoolGrad,
+    'alexnet.convWeightGrad': training.convWeightGrad,
     'alexnet.gradients': wrt.join(','),
   });
 }

@@ -99,8 +99,9 @@ function reshape(input: Dim[], target: Dim[], name: string): Dim[] {
     const rest = dimProduct(known);
     if (typeof total === 'number' && typeof rest === 'number') out[minus] = total / rest;
     else if (rest === 1) out[minus] = total;
-    else if (typeof total === 'string' && typeof rest === 'number' && total.endsWith(`*${rest}`)) {
-      out[minus] = total.slice(0, -`*${rest}`.length);
+    else if (typeof total === 'string' && typeof rest === 'number' && /^[^*]+\*\d+$/.test(total) && Number(total.split('*')[1]) % rest === 0) {
+      const [symbol, fixed] = total.split('*') as [string, string];
+      out[minus] = Number(fixed) === rest ? symbol : `${symbol}*${Number(fixed) / rest}`;
     } else throw new Error(`${name}: cannot infer -1 in reshape of [${input}] to [${target}]`);
   }
   return out;

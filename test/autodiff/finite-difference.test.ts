@@ -1,7 +1,7 @@
 import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { addBackward } from '../../src/autodiff/backward.js';
-import { MAXPOOL_MASK_RULE, type GradRule } from '../../src/autodiff/rules.js';
+import { CONV_MATMUL_RULE, MAXPOOL_MASK_RULE, type GradRule } from '../../src/autodiff/rules.js';
 import { GraphBuilder } from '../../src/onnx/builder.js';
 import { channelWindowSum } from '../../src/onnx/compose.js';
 import { encodeModel } from '../../src/onnx/serialize.js';
@@ -105,6 +105,13 @@ describe('finite differences agree with every gradient rule', () => {
     check({
       inputs: [{ name: 'x', shape: [1, 3, 6, 6] }, { name: 'w', shape: [4, 3, 3, 3] }],
       build: (b, [x, w]) => b.op1('Conv', [x!, w!], { kernel_shape: attr.ints([3, 3]), pads: attr.ints([1, 1, 1, 1]) }),
+    }));
+
+  it('Conv with the MatMul weight gradient (16 input channels, stride 2, asymmetric pads)', () =>
+    check({
+      inputs: [{ name: 'x', shape: [2, 16, 7, 7] }, { name: 'w', shape: [3, 16, 3, 3] }, { name: 'bias', shape: [3] }],
+      build: (b, [x, w, bias]) => b.op1('Conv', [x!, w!, bias!], { kernel_shape: attr.ints([3, 3]), strides: attr.ints([2, 2]), pads: attr.ints([0, 0, 1, 1]) }),
+      rules: { Conv: CONV_MATMUL_RULE },
     }));
 
   it('Relu', () => check({ inputs: [{ name: 'x', shape: [2, 3, 4], fill: 'away-from-zero' }], build: (b, [x]) => b.op1('Relu', [x!]) }));

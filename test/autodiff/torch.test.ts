@@ -17,10 +17,10 @@ interface Comparison {
 
 const CASES: [string, Partial<AlexNetOptions>, Partial<TrainingOptions>][] = [
   ['default (LRN, pool5, l2)', {}, {}],
-  ['--no-lrn', { lrn: 'none' }, {}],
+  ['--no-lrn --conv-weight-grad matmul', { lrn: 'none' }, { convWeightGrad: 'matmul' }],
   ['--head fc --wrt all', { head: 'fc' }, { wrt: 'all' }],
   ['--lrn paper --lrn-impl decomposed --maxpool-grad mask', { lrn: 'paper', lrnImpl: 'decomposed' }, { maxpoolGrad: 'mask' }],
-  ['--head fc --loss softmax-cross-entropy --batch dynamic', { head: 'fc', classes: 10, batch: 'dynamic' }, { loss: 'softmax-cross-entropy', wrt: 'all' }],
+  ['--head fc --loss softmax-cross-entropy --batch dynamic --conv-weight-grad matmul', { head: 'fc', classes: 10, batch: 'dynamic' }, { loss: 'softmax-cross-entropy', wrt: 'all', convWeightGrad: 'matmul' }],
 ];
 
 describe.each(CASES)('gradients of %s match PyTorch autograd (float64)', (_, o, t) => {

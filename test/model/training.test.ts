@@ -11,7 +11,7 @@ const VARIANTS: [string, Partial<AlexNetOptions>, Partial<TrainingOptions>][] = 
   ['default', {}, {}],
   ['webgpu formulation', { lrnImpl: 'decomposed' }, { maxpoolGrad: 'mask' }],
   ['fc, all, dropout', { head: 'fc', classes: 10, dropout: 0.5 }, { wrt: 'all' }],
-  ['fc, softmax-cross-entropy, dynamic batch', { head: 'fc', classes: 10, batch: 'dynamic' }, { loss: 'softmax-cross-entropy', wrt: 'all' }],
+  ['fc, softmax-cross-entropy, dynamic batch, matmul weight grad', { head: 'fc', classes: 10, batch: 'dynamic' }, { loss: 'softmax-cross-entropy', wrt: 'all', convWeightGrad: 'matmul' }],
 ];
 
 describe.each(VARIANTS)('training graph: %s', (_, o, t) => {

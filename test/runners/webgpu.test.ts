@@ -29,7 +29,7 @@ describe.skipIf(!icd)(`WebGPU EP (onnxruntime-node)${icd ? '' : ` skipped: ${why
     const json = join(tempDir(), 'w.json');
     const r = bench(['--json', json]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain('graph: LRN decomposed, MaxPool grad mask');
+    expect(r.stdout).toContain('graph: LRN decomposed, MaxPool grad mask, conv weight grad conv');
     expect(r.stdout).not.toMatch(/^warning/m);
     const report = JSON.parse(readFileSync(json, 'utf8')) as { mode: string; fallback_nodes: string[]; ep: string }[];
     expect(report.map((m) => [m.mode, m.ep, m.fallback_nodes])).toEqual([
@@ -51,8 +51,8 @@ describe.skipIf(!icd)(`WebGPU EP (onnxruntime-node)${icd ? '' : ` skipped: ${why
     const options = { ...DEFAULT_OPTIONS, batch: 1, imageSize: 67 };
     const images = new Tensor('float32', normalTensor(5, 'img', 3 * 67 * 67, 0.1), [1, 3, 67, 67]);
     const profileDir = mkdtempSync(join(tmpdir(), 'prof-'));
-    const gpuModel = buildTrainingModel({ ...options, lrnImpl: 'decomposed' }, { loss: 'l2', wrt: 'conv', maxpoolGrad: 'mask' });
-    const cpuModel = buildTrainingModel(options, { loss: 'l2', wrt: 'conv', maxpoolGrad: 'scatter' });
+    const gpuModel = buildTrainingModel({ ...options, lrnImpl: 'decomposed' }, { loss: 'l2', wrt: 'conv', maxpoolGrad: 'mask', convWeightGrad: 'conv' });
+    const cpuModel = buildTrainingModel(options, { loss: 'l2', wrt: 'conv', maxpoolGrad: 'scatter', convWeightGrad: 'conv' });
     const fetches = gpuModel.graph.outputs.map((o) => o.name);
     const gpu = await createNodeRunner({ ep: 'webgpu', model: modelBytes(gpuModel), feeds: { images }, fetches, threads: 0, profileDir });
     const cpu = await createNodeRunner({ ep: 'cpu', model: modelBytes(cpuModel), feeds: { images }, fetches, threads: 0, profileDir });
