@@ -25,7 +25,7 @@ export function builder(y: Argv) {
     .option('model', { describe: 'bench this .onnx file instead of building one (model options are then read from the file)', type: 'string' })
     .option('json', { describe: 'write the results as JSON to this file', type: 'string' })
     .option('profile', { describe: 'after timing, profile N more steps and print kernel time per layer, forward and backward', type: 'number', default: 0 })
-    .option('lrn-impl', { describe: 'LRN as the ONNX op or decomposed; auto: decomposed on webgpu (no LRN kernel), op elsewhere', choices: ['auto', 'op', 'decomposed'], default: 'auto' })
+    .option('lrn-impl', { describe: 'LRN as the ONNX op or decomposed; auto: decomposed on webgpu (no LRN kernel) and cpu (faster), op on cuda', choices: ['auto', 'op', 'decomposed'], default: 'auto' })
     .option('maxpool-grad', { describe: 'MaxPool gradient: scatter or mask; auto: mask on webgpu (no Indices output), scatter elsewhere', choices: ['auto', 'scatter', 'mask'], default: 'auto' })
     .option('conv-weight-grad', { describe: 'conv weight gradient: conv or matmul; auto: matmul on cpu (faster there), conv elsewhere', choices: ['auto', 'conv', 'matmul'], default: 'auto' });
 }
