@@ -43,12 +43,12 @@ export function addBackward(b: GraphBuilder, options: BackwardOptions): string[]
   }
 
   // Every (node, input slot) that will send a gradient to a value; more than one means the contributions are summed.
-  const contributions = new Map<string, string[]>();
+  const contributions = new Map<string, { node: Node; slot: number }[]>();
   for (const n of visited) {
     n.inputs.forEach((input, slot) => {
       if (!active(input)) return;
       const list = contributions.get(input) ?? [];
-      list.push(`${n.name}#${slot}`);
+      list.push({ node: n, slot });
       contributions.set(input, list);
     });
   }
@@ -62,20 +62,14 @@ export function addBackward(b: GraphBuilder, options: BackwardOptions): string[]
   const finish = (value: string): void => {
     const list = contributions.get(value) ?? [];
     if (finished.has(value) || list.length <= 1) return;
-    const parts = list.map((key) => {
-      const [nodeName, slot] = key.split('#') as [string, string];
-      return `${gradName(value)}.from.${nodeName}.${slot}`;
-    });
+    const parts = list.map((c) => partialName(value, c.node, c.slot));
     addAll(b, parts, `${gradName(value)}.sum`, gradName(value));
     finished.add(value);
   };
 
   for (const node of [...visited].reverse()) {
     const rule = rules[node.opType]!;
-    if (rule.readsOutputs) {
-      const count = Math.max(...rule.readsOutputs.map((r) => r.index + 1));
-      b.ensureOutputs(node, count, rule.readsOutputs.filter((r) => r.suffix).map((r) => r.suffix));
-    }
+    if (rule.readsOutput1) b.ensureOutputs(node, 2, [rule.readsOutput1]);
     for (const out of node.outputs) if (active(out)) finish(out);
     const ctx = context(b, node, active, partialName);
     rule.grad(ctx);

@@ -25,10 +25,10 @@ export interface GradContext {
   constant(i: number): number[];
 }
 
-/** A gradient rule: which forward outputs it reads (so the forward node is made to produce them), and the rule. */
+/** A gradient rule, and the optional second forward output it reads (the forward node is made to produce it). */
 export interface GradRule {
-  /** Forward outputs the rule reads, by index, with the suffix for outputs the forward node does not yet produce. */
-  readsOutputs?: { index: number; suffix: string }[];
+  /** Name suffix for the node's output 1 that the rule reads: MaxPool's Indices, Dropout's mask, SCE's log_prob. */
+  readsOutput1?: string;
   grad(g: GradContext): void;
 }
 
@@ -152,7 +152,6 @@ export const GRAD_RULES: Record<string, GradRule> = {
   Identity: { grad: (g) => emitGI(g, 0, 'Identity', [g.GO(0)]) },
 
   Relu: {
-    readsOutputs: [{ index: 0, suffix: '' }],
     // y > 0 exactly where x > 0, so the mask comes from the output the forward pass already has.
     grad: (g) => {
       const positive = g.b.op1('Greater', [g.O(0), ZERO(g)], {}, { name: g.name('mask') });
@@ -163,7 +162,6 @@ export const GRAD_RULES: Record<string, GradRule> = {
   Conv: convRule('conv'),
 
   LRN: {
-    readsOutputs: [{ index: 0, suffix: '' }],
     // y = x * N^-beta, N = bias + alpha/size * window_sum(x^2):
     // dx = dy * N^-beta - (2*alpha*beta/size) * x * window_sum(dy * y / N)
     grad: (g) => {
@@ -186,7 +184,7 @@ export const GRAD_RULES: Record<string, GradRule> = {
   },
 
   MaxPool: {
-    readsOutputs: [{ index: 1, suffix: 'indices' }],
+    readsOutput1: 'indices',
     // Overlapping 3x3/2 windows: one input can be the max of several windows, so gradients must add up
     // (ScatterElements with reduction='add'); MaxUnpool would keep only one of them.
     grad: (g) => {
@@ -203,7 +201,7 @@ export const GRAD_RULES: Record<string, GradRule> = {
   },
 
   Dropout: {
-    readsOutputs: [{ index: 1, suffix: 'mask' }],
+    readsOutput1: 'mask',
     // Reuses the forward mask: the gradient is zero exactly where the forward pass dropped a value.
     grad: (g) => {
       const ratio = g.node.inputs[1] ? g.constant(1)[0]! : 0.5;
@@ -270,7 +268,7 @@ export const GRAD_RULES: Record<string, GradRule> = {
   },
 
   SoftmaxCrossEntropyLoss: {
-    readsOutputs: [{ index: 1, suffix: 'log_prob' }],
+    readsOutput1: 'log_prob',
     // d(mean CE)/dlogits = (softmax(logits) - onehot(labels)) / N
     grad: (g) => {
       if (g.string('reduction', 'mean') !== 'mean') throw new Error(`gradient of SoftmaxCrossEntropyLoss ${g.node.name}: only reduction='mean' is supported`);

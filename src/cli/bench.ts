@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
-import { formulationFor, runBench, type BenchMode, type BenchOptions, type FetchKind } from '../bench/bench.js';
+import { formulationFor, hasGradients, runBench, type BenchMode, type BenchOptions, type FetchKind } from '../bench/bench.js';
 import { formatSummary } from '../bench/report.js';
 import { writeFileAtomic } from '../model/export.js';
 import { parseModel } from '../onnx/parse.js';
@@ -68,7 +68,7 @@ export function benchOptionsFrom(args: Args): BenchOptions {
     modelFile = { path: args.model, bytes: readFileSync(args.model) };
     let withGrads: boolean;
     try {
-      withGrads = parseModel(modelFile.bytes).graph.outputs.some((o) => o.name === 'grad_sq_sum');
+      withGrads = hasGradients(parseModel(modelFile.bytes));
     } catch (err) {
       throw new Error(`--model ${args.model} is not a valid ONNX model (${(err as Error).message})`);
     }

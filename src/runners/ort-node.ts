@@ -94,7 +94,7 @@ function executionProviders(o: RunnerOptions): ort.InferenceSession.SessionOptio
 
 let sessionCounter = 0;
 
-/** Opens an onnxruntime-node session on the chosen EP. The first run is profiled to learn where each node ran. */
+/** Opens an onnxruntime-node session on the chosen EP, profiling every run until `profile()` is called. */
 export async function createNodeRunner(o: RunnerOptions): Promise<Runner> {
   if (o.ep === 'cuda') checkCudaSetup();
   mkdirSync(o.profileDir, { recursive: true });
