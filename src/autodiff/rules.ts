@@ -95,7 +95,7 @@ function convRule(weightGrad: 'conv' | 'matmul'): GradRule {
 /**
  * The weight gradient dW[m,c,i,j] = sum over n,p,q of dY[n,m,p,q] * Xpad[n,c,s*p+i,s*q+j] has two formulations.
  * Measured on the CPU EP (2-core EPYC, batch 8 and 32): the per-offset MatMul is 1.5-2x faster than the transposed
- * Conv for conv2-conv5 (64-384 input channels), and 3-5x slower for conv1 (3 input channels, 121 offsets of a
+ * Conv for conv2-conv5 (64-384 input channels), and about 5x slower for conv1 (3 input channels, 121 offsets of a
  * 3-column product), so `matmul` applies to layers with at least this many input channels. On the WebGPU EP
  * (ONNX Runtime 1.29 over lavapipe) the MatMul formulation crashed the process, so bench uses it on the CPU EP only.
  */
