@@ -10,13 +10,15 @@ import { buildTrainingModel, type ConvWeightGrad, type MaxPoolGrad, type Trainin
 import { parseModel, type ParsedModel } from '../onnx/parse.js';
 import { encodeProto, tensorProto } from '../onnx/serialize.js';
 import { numElements } from '../onnx/types.js';
-import { fallbackNodes, placementOf } from '../runners/placement.js';
+import { openBrowserBench, type BrowserBench } from '../runners/browser.js';
+import { fallbackNodes, placementFromLog } from '../runners/placement.js';
 import { createNodeRunner } from '../runners/ort-node.js';
-import type { InputPlacement, NodeEp, Runner } from '../runners/types.js';
+import { createWebRunner } from '../runners/ort-web.js';
+import type { Ep, InputPlacement, Placement, Runner, RunnerOptions, RuntimeName, WebEp } from '../runners/types.js';
 import { graphFlops } from './flops.js';
 import { timeLoop } from './harness.js';
 import { formatLayerTable, perLayer, type LayerTime } from './profile.js';
-import type { Statistics } from './statistics.js';
+import { summarize, type Statistics } from './statistics.js';
 
 export type BenchMode = 'forward' | 'forward-backward';
 export type FetchKind = 'grads' | 'sum';
@@ -26,7 +28,10 @@ export const MODE_LABEL: Record<BenchMode, string> = { forward: 'Forward', 'forw
 
 /** Everything a benchmark run needs. `model` options apply to built-in models; `modelFile` benches a given file. */
 export interface BenchOptions {
-  ep: NodeEp;
+  runtime: RuntimeName;
+  ep: Ep;
+  /** Chromium or Chrome for `runtime: 'browser'` (default: Debian's /usr/bin/chromium). */
+  browserPath?: string;
   modes: BenchMode[];
   steps: number;
   burnIn: number;
@@ -37,8 +42,10 @@ export interface BenchOptions {
   model: AlexNetOptions;
   training: TrainingOptions;
   modelFile?: { path: string; bytes: Uint8Array };
-  /** After timing, run this many extra profiled steps in a fresh session and report time per layer (0 = off). */
+  /** After timing, run this many extra profiled steps in a fresh session and report time per layer (0 = off; node runtime only). */
   profileSteps: number;
+  /** Keep the first run's outputs in the results (for comparing runtimes). */
+  collectOutputs?: boolean;
 }
 
 /** One mode's result; the field names are the `--json` report's. */
@@ -73,30 +80,50 @@ export interface ModeResult {
   durations_s: number[];
   /** Kernel time per layer and direction, per step, from ONNX Runtime's profiler (with --profile). */
   profile?: LayerTime[];
+  /** The first run's outputs, with `collectOutputs` only (not in the CLI's JSON). */
+  outputs?: Record<string, { dims: number[]; data: ArrayLike<number> }>;
 }
 
 /**
  * Graph formulations that change how the graph is written, not its math, chosen per EP. WebGPU has no LRN kernel and
  * no MaxPool Indices output: decomposed LRN, mask MaxPool gradient. CPU: decomposed LRN and the MatMul conv weight
  * gradient, both measured faster there (batch 8: forward 152 vs 169 ms, forward-backward 528 vs 562 ms for the LRN).
+ * WebAssembly runs ORT's CPU kernels, so it takes the CPU's choice.
  * CUDA keeps cuDNN's LRN and the Conv weight gradient until they are measured on a GPU.
  */
-export function formulationFor(ep: NodeEp): { lrnImpl: LrnImpl; maxpoolGrad: MaxPoolGrad; convWeightGrad: ConvWeightGrad } {
+export function formulationFor(ep: Ep): { lrnImpl: LrnImpl; maxpoolGrad: MaxPoolGrad; convWeightGrad: ConvWeightGrad } {
   switch (ep) {
     case 'webgpu':
       return { lrnImpl: 'decomposed', maxpoolGrad: 'mask', convWeightGrad: 'conv' };
     case 'cpu':
+    case 'wasm':
       return { lrnImpl: 'decomposed', maxpoolGrad: 'scatter', convWeightGrad: 'matmul' };
     case 'cuda':
       return { lrnImpl: 'op', maxpoolGrad: 'scatter', convWeightGrad: 'conv' };
   }
 }
 
-/** The model to time for one mode: bytes, parsed graph, and which outputs a step fetches. */
+/** The model to time for one mode: parsed graph and which outputs a step fetches. */
 interface Prepared {
   parsed: ParsedModel;
   fetches: string[];
   label: string;
+}
+
+/** One mode, ready for any runtime: model bytes (images inside with `--input device`), feeds, fetches, FLOPs. */
+export interface PreparedMode extends Prepared {
+  mode: BenchMode;
+  bytes: Uint8Array;
+  feeds: Record<string, Tensor>;
+  batch: number;
+  flops: number | null;
+}
+
+/** Builds (or reads) the model for `mode` and everything a step needs. */
+export function prepareMode(o: BenchOptions, mode: BenchMode): PreparedMode {
+  const p = prepare(o, mode);
+  const { bytes, feeds, batch } = inputsFor(p, o);
+  return { ...p, mode, bytes, feeds, batch, flops: graphFlopsFor(p, batch) };
 }
 
 function prepare(o: BenchOptions, mode: BenchMode): Prepared {
@@ -159,52 +186,107 @@ function inputsFor(p: Prepared, o: BenchOptions): { bytes: Uint8Array; feeds: Re
   return { bytes: encodeProto(proto), feeds, batch: shape[0]! };
 }
 
-/** Runs every requested mode on one EP and returns one result per mode. Lines go to `log` as they happen. */
+/** What one runtime measured for one mode. */
+interface Timed {
+  runtime: RuntimeName;
+  ep: Ep;
+  ortVersion: string;
+  device: string;
+  placement: Placement;
+  durations: number[];
+  stats: Statistics;
+  sessionCreate: number;
+  firstRun: number;
+  outputs?: ModeResult['outputs'];
+}
+
+/** Runs every requested mode on one runtime and EP and returns one result per mode. Lines go to `log` as they happen. */
 export async function runBench(o: BenchOptions, log: (line: string) => void): Promise<ModeResult[]> {
+  if (o.profileSteps > 0 && o.runtime !== 'node') throw new Error(`--profile needs --runtime node: onnxruntime-web keeps its profile inside the WebAssembly file system`);
   const results: ModeResult[] = [];
   const profileDir = mkdtempSync(join(tmpdir(), 'alexnet-onnx-profile-'));
+  const browser = o.runtime === 'browser' ? await openBrowserBench({ browserPath: o.browserPath }) : undefined;
   try {
     for (const mode of o.modes) {
-      const p = prepare(o, mode);
-      const { bytes, feeds, batch } = inputsFor(p, o);
-      const flops = graphFlopsFor(p, batch);
-      const created = performance.now();
-      const runner: Runner = await createNodeRunner({ ep: o.ep, model: bytes, feeds, fetches: p.fetches, threads: o.threads, profileDir });
-      const sessionCreate = (performance.now() - created) / 1000;
-      try {
-        const first = performance.now();
-        await runner.run();
-        const firstRun = (performance.now() - first) / 1000;
-        const fallback = fallbackNodes(placementOf(runner.profile()), o.ep);
-        if (fallback.length) {
-          log(`warning: ${fallback.length} node(s) ran on the CPU, not on ${o.ep}: ${fallback.join(', ')}`);
-        }
-        const loop = await timeLoop(() => runner.run(), { label: MODE_LABEL[mode], burnIn: o.burnIn, steps: o.steps, logEvery: o.logEvery, log });
-        results.push(resultOf(o, mode, p, runner, loop.stats, loop.durations, { batch, flops, sessionCreate, firstRun, fallback }));
-      } finally {
-        await runner.release();
-      }
+      const p = prepareMode(o, mode);
+      const timed = browser ? await timeInBrowser(browser, o, p, log) : await timeInProcess(o, p, profileDir, log);
+      results.push(resultOf(o, p, timed));
       if (o.profileSteps > 0) {
-        const rows = await profileLayers(o, p, bytes, feeds, profileDir);
+        const rows = await profileLayers(o, p, profileDir);
         results[results.length - 1]!.profile = rows;
         log(formatLayerTable(rows, `${MODE_LABEL[mode]} per layer (ONNX Runtime profiler, mean of ${o.profileSteps} steps, kernel time):`));
       }
     }
   } finally {
+    await browser?.close();
     rmSync(profileDir, { recursive: true, force: true });
   }
   return results;
+}
+
+function runnerOptions(o: BenchOptions, p: PreparedMode, profileDir: string): RunnerOptions {
+  return { ep: o.ep, model: p.bytes, feeds: p.feeds, fetches: p.fetches, threads: o.threads, profileDir };
+}
+
+function createRunner(o: BenchOptions, p: PreparedMode, profileDir: string): Promise<Runner> {
+  return o.runtime === 'web' ? createWebRunner(runnerOptions(o, p, profileDir)) : createNodeRunner(runnerOptions(o, p, profileDir));
+}
+
+/** onnxruntime-node or onnxruntime-web in this process: the harness times each awaited `run()`. */
+async function timeInProcess(o: BenchOptions, p: PreparedMode, profileDir: string, log: (line: string) => void): Promise<Timed> {
+  const created = performance.now();
+  const runner = await createRunner(o, p, profileDir);
+  const sessionCreate = (performance.now() - created) / 1000;
+  try {
+    const first = performance.now();
+    const out = await runner.run();
+    const firstRun = (performance.now() - first) / 1000;
+    const placement = runner.placement();
+    warnFallback(placement, o.ep, log);
+    const loop = await timeLoop(() => runner.run(), { label: MODE_LABEL[p.mode], burnIn: o.burnIn, steps: o.steps, logEvery: o.logEvery, log });
+    const outputs = o.collectOutputs ? Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { dims: [...t.dims], data: t.data as Float32Array }])) : undefined;
+    return { runtime: runner.runtime, ep: runner.ep, ortVersion: runner.ortVersion, device: runner.device, placement, durations: loop.durations, stats: loop.stats, sessionCreate, firstRun, outputs };
+  } finally {
+    await runner.release();
+  }
+}
+
+/** onnxruntime-web in the page: the page runs the same loop with `performance.now()` and sends the durations back. */
+async function timeInBrowser(browser: BrowserBench, o: BenchOptions, p: PreparedMode, log: (line: string) => void): Promise<Timed> {
+  const job = { ep: o.ep as WebEp, threads: o.threads, fetches: p.fetches, label: MODE_LABEL[p.mode], burnIn: o.burnIn, steps: o.steps, logEvery: o.logEvery, collectOutputs: o.collectOutputs };
+  // The page sends its lines as they happen; where nodes ran is known only when the job returns, so the fallback
+  // warning comes after the seeds' lines here.
+  const r = await browser.runJob(job, p.bytes, p.feeds, log);
+  const placement = placementFromLog(r.placementLog);
+  warnFallback(placement, o.ep, log);
+  return {
+    runtime: 'browser',
+    ep: o.ep,
+    ortVersion: r.ortVersion,
+    device: r.device,
+    placement,
+    durations: r.durations,
+    stats: summarize(r.durations),
+    sessionCreate: r.sessionCreateS,
+    firstRun: r.firstRunS,
+    outputs: r.outputs,
+  };
+}
+
+function warnFallback(placement: Placement, ep: Ep, log: (line: string) => void): void {
+  const fallback = fallbackNodes(placement, ep);
+  if (fallback.length) log(`warning: ${fallback.length} node(s) ran on the CPU, not on ${ep}: ${fallback.join(', ')}`);
 }
 
 /**
  * A separate session with profiling on: one warm-up run, then `profileSteps` profiled ones, summed per layer.
  * Separate so the timed loop above runs without profiler overhead.
  */
-async function profileLayers(o: BenchOptions, p: Prepared, bytes: Uint8Array, feeds: Record<string, Tensor>, profileDir: string): Promise<LayerTime[]> {
-  const runner = await createNodeRunner({ ep: o.ep, model: bytes, feeds, fetches: p.fetches, threads: o.threads, profileDir });
+async function profileLayers(o: BenchOptions, p: PreparedMode, profileDir: string): Promise<LayerTime[]> {
+  const runner = await createNodeRunner(runnerOptions(o, p, profileDir));
   try {
     for (let i = 0; i <= o.profileSteps; i++) await runner.run();
-    const events = runner.profile().filter((e) => e.run > 0);
+    const events = runner.kernelEvents!().filter((e) => e.run > 0);
     const finalLayer = p.parsed.metadata['alexnet.head'] === 'fc' ? 'fc8' : 'pool5';
     return perLayer(events, o.profileSteps, finalLayer);
   } finally {
@@ -226,21 +308,15 @@ function graphFlopsFor(p: Prepared, batch: number): number | null {
   return graphFlops({ ...graph, nodes, types }) ?? null;
 }
 
-function resultOf(
-  o: BenchOptions,
-  mode: BenchMode,
-  p: Prepared,
-  runner: Runner,
-  s: Statistics,
-  durations: number[],
-  x: { batch: number; flops: number | null; sessionCreate: number; firstRun: number; fallback: string[] },
-): ModeResult {
+function resultOf(o: BenchOptions, p: PreparedMode, t: Timed): ModeResult {
   const meta = p.parsed.metadata;
+  const s = t.stats;
+  const forward = p.mode === 'forward';
   return {
-    runtime: runner.runtime,
-    ep: runner.ep,
-    mode,
-    batch: x.batch,
+    runtime: t.runtime,
+    ep: t.ep,
+    mode: p.mode,
+    batch: p.batch,
     steps: o.steps,
     burn_in: o.burnIn,
     mean_s: s.mean,
@@ -250,24 +326,25 @@ function resultOf(
     p90_s: s.p90,
     p99_s: s.p99,
     max_s: s.max,
-    images_per_s: x.batch / s.mean,
-    gflops_per_s: x.flops === null ? null : x.flops / s.mean / 1e9,
-    flops_per_batch: x.flops,
-    session_create_s: x.sessionCreate,
-    first_run_s: x.firstRun,
-    ort_version: runner.ortVersion,
-    device: runner.device,
-    fallback_nodes: x.fallback,
+    images_per_s: p.batch / s.mean,
+    gflops_per_s: p.flops === null ? null : p.flops / s.mean / 1e9,
+    flops_per_batch: p.flops,
+    session_create_s: t.sessionCreate,
+    first_run_s: t.firstRun,
+    ort_version: t.ortVersion,
+    device: t.device,
+    fallback_nodes: fallbackNodes(t.placement, t.ep),
     input: o.input,
     fetch: p.fetches,
     threads: o.threads,
     model: p.label,
     formulation: {
       lrn_impl: meta['alexnet.lrnImpl'] ?? 'unknown',
-      maxpool_grad: meta['alexnet.maxpoolGrad'] ?? (mode === 'forward' ? '-' : 'unknown'),
-      conv_weight_grad: meta['alexnet.convWeightGrad'] ?? (mode === 'forward' ? '-' : 'unknown'),
+      maxpool_grad: meta['alexnet.maxpoolGrad'] ?? (forward ? '-' : 'unknown'),
+      conv_weight_grad: meta['alexnet.convWeightGrad'] ?? (forward ? '-' : 'unknown'),
     },
     date: new Date().toISOString(),
-    durations_s: durations,
+    durations_s: t.durations,
+    ...(t.outputs ? { outputs: t.outputs } : {}),
   };
 }

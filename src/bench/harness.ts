@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+// Only the global `performance` here: the browser page runs this same loop.
 import { stepLine, summaryLine } from './format.js';
 import { summarize, type Statistics } from './statistics.js';
 

@@ -1,4 +1,7 @@
+import type { RuntimeName } from '../runners/types.js';
 import type { ModeResult } from './bench.js';
+
+const RUNTIME_PACKAGE: Record<RuntimeName, string> = { node: 'onnxruntime-node', web: 'onnxruntime-web in Node', browser: 'onnxruntime-web in the browser' };
 
 const ms = (s: number): string => (s * 1000).toFixed(2);
 
@@ -26,7 +29,7 @@ export function formatSummary(results: ModeResult[]): string {
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const r0 = results[0]!;
   const out = [line(header), ...rows.map(line)];
-  out.push(`ONNX Runtime ${r0.ort_version} (onnxruntime-${r0.runtime}), EP ${r0.ep}, device: ${r0.device}`);
+  out.push(`ONNX Runtime ${r0.ort_version} (${RUNTIME_PACKAGE[r0.runtime as RuntimeName] ?? r0.runtime}), EP ${r0.ep}, device: ${r0.device}`);
   for (const r of results) {
     const fallback = r.fallback_nodes.length ? `${r.fallback_nodes.length} node(s) on the CPU` : `all nodes on ${r.ep}`;
     const flops = r.flops_per_batch === null ? 'n/a' : `${(r.flops_per_batch / 1e9).toFixed(2)} GFLOP/batch`;

@@ -4,8 +4,10 @@ import { formulationFor, hasGradients, runBench, type BenchMode, type BenchOptio
 import { formatSummary } from '../bench/report.js';
 import { writeFileAtomic } from '../model/export.js';
 import { parseModel } from '../onnx/parse.js';
+import { DEFAULT_BROWSER } from '../runners/browser.js';
 import { ortNodeVersion } from '../runners/ort-node.js';
-import type { InputPlacement, NodeEp } from '../runners/types.js';
+import { ortWebVersion } from '../runners/ort-web.js';
+import { RUNTIME_EPS, type Ep, type InputPlacement, type RuntimeName } from '../runners/types.js';
 import { UsageError } from './errors.js';
 import { modelOptionsFrom, trainingOptionsFrom, withModelOptions, withTrainingOptions, type RawModelArgs, type RawTrainingArgs } from './model-options.js';
 
@@ -14,26 +16,30 @@ export const describe = "Time AlexNet forward and forward-backward on ONNX Runti
 
 export function builder(y: Argv) {
   return withTrainingOptions(withModelOptions(y))
-    .option('ep', { describe: 'execution provider of onnxruntime-node', choices: ['cpu', 'cuda', 'webgpu'], default: 'cpu' })
+    .option('runtime', { describe: 'node: onnxruntime-node; web: onnxruntime-web in Node; browser: onnxruntime-web in a headless Chromium page', choices: ['node', 'web', 'browser'], default: 'node' })
+    .option('ep', { describe: 'execution provider: node: cpu|cuda|webgpu (default cpu); web and browser: wasm|webgpu (default wasm)', choices: ['cpu', 'cuda', 'webgpu', 'wasm'] })
+    .option('browser', { describe: `Chromium or Chrome for --runtime browser (never downloaded)`, type: 'string', default: DEFAULT_BROWSER })
     .option('mode', { describe: 'what to time (default: both, or forward for a --model without gradients)', choices: ['forward', 'forward-backward', 'both'] })
     .option('steps', { describe: 'timed steps', type: 'number', default: 100 })
     .option('burn-in', { describe: 'untimed steps before timing', type: 'number', default: 10 })
     .option('log-every', { describe: 'print a step line every N timed steps', type: 'number', default: 10 })
     .option('input', { describe: 'device: images resident on the device for the whole run (like tf.Variable); host: fed every step', choices: ['device', 'host'], default: 'device' })
     .option('fetch', { describe: 'forward-backward: fetch every gradient to the host (grads, as the seeds) or only grad_sq_sum (sum)', choices: ['grads', 'sum'], default: 'grads' })
-    .option('threads', { describe: 'CPU intra-op threads (0: ONNX Runtime default)', type: 'number', default: 0 })
+    .option('threads', { describe: "CPU threads: node: intra-op threads (0: ORT's default); web/browser: WebAssembly threads (0: one per core)", type: 'number', default: 0 })
     .option('model', { describe: 'bench this .onnx file instead of building one (model options are then read from the file)', type: 'string' })
     .option('json', { describe: 'write the results as JSON to this file', type: 'string' })
     .option('profile', { describe: 'after timing, profile N more steps and print kernel time per layer, forward and backward', type: 'number', default: 0 })
-    .option('lrn-impl', { describe: 'LRN as the ONNX op or decomposed; auto: decomposed on webgpu (no LRN kernel) and cpu (faster), op on cuda', choices: ['auto', 'op', 'decomposed'], default: 'auto' })
+    .option('lrn-impl', { describe: 'LRN as the ONNX op or decomposed; auto: decomposed on webgpu (no LRN kernel) and cpu/wasm (faster), op on cuda', choices: ['auto', 'op', 'decomposed'], default: 'auto' })
     .option('maxpool-grad', { describe: 'MaxPool gradient: scatter or mask; auto: mask on webgpu (no Indices output), scatter elsewhere', choices: ['auto', 'scatter', 'mask'], default: 'auto' })
-    .option('conv-weight-grad', { describe: 'conv weight gradient: conv or matmul; auto: matmul on cpu (faster there), conv elsewhere', choices: ['auto', 'conv', 'matmul'], default: 'auto' });
+    .option('conv-weight-grad', { describe: 'conv weight gradient: conv or matmul; auto: matmul on cpu/wasm (faster there), conv elsewhere', choices: ['auto', 'conv', 'matmul'], default: 'auto' });
 }
 
 type Args = ArgumentsCamelCase<
   RawModelArgs &
     RawTrainingArgs & {
-      ep: string;
+      runtime: string;
+      ep?: string;
+      browser: string;
       mode?: string;
       steps: number;
       burnIn: number;
@@ -54,7 +60,10 @@ function count(name: string, value: number, min: number): number {
 
 /** Turns parsed arguments into benchmark options; usage mistakes are UsageErrors naming the option. */
 export function benchOptionsFrom(args: Args): BenchOptions {
-  const ep = args.ep as NodeEp;
+  const runtime = args.runtime as RuntimeName;
+  const ep = (args.ep ?? RUNTIME_EPS[runtime][0]) as Ep;
+  if (!RUNTIME_EPS[runtime].includes(ep)) throw new UsageError(`--ep ${ep} is not an EP of --runtime ${runtime} (choose ${RUNTIME_EPS[runtime].join(', ')})`);
+  if (args.profile && runtime !== 'node') throw new UsageError('--profile needs --runtime node: onnxruntime-web keeps its profile inside the WebAssembly file system');
   const auto = formulationFor(ep);
   const lrnImpl = args.lrnImpl === 'auto' ? auto.lrnImpl : args.lrnImpl;
   const maxpoolGrad = args.maxpoolGrad === 'auto' ? auto.maxpoolGrad : args.maxpoolGrad;
@@ -81,7 +90,9 @@ export function benchOptionsFrom(args: Args): BenchOptions {
     modes = mode === 'both' ? ['forward', 'forward-backward'] : [mode as BenchMode];
   }
   return {
+    runtime,
     ep,
+    browserPath: runtime === 'browser' ? args.browser : undefined,
     modes,
     steps: count('steps', args.steps, 1),
     burnIn: count('burn-in', args.burnIn, 0),
@@ -99,7 +110,8 @@ export function benchOptionsFrom(args: Args): BenchOptions {
 export async function handler(args: Args): Promise<void> {
   const o = benchOptionsFrom(args);
   const source = o.modelFile ? o.modelFile.path : `built-in AlexNet (batch ${o.model.batch}, LRN ${o.model.lrn}, head ${o.model.head})`;
-  console.log(`alexnet-onnx bench: onnxruntime-node ${ortNodeVersion()}, EP ${o.ep}, ${source}`);
+  const ort = o.runtime === 'node' ? `onnxruntime-node ${ortNodeVersion()}` : `onnxruntime-web ${ortWebVersion()}${o.runtime === 'browser' ? ` in ${o.browserPath}` : ' in Node'}`;
+  console.log(`alexnet-onnx bench: ${ort}, EP ${o.ep}, ${source}`);
   console.log(`modes ${o.modes.join(', ')}; input on ${o.input}; forward-backward fetches ${o.fetch === 'grads' ? 'every gradient' : 'grad_sq_sum only'}; graph: LRN ${o.model.lrnImpl}, MaxPool grad ${o.training.maxpoolGrad}, conv weight grad ${o.training.convWeightGrad}, loss ${o.training.loss}, wrt ${o.training.wrt}`);
   const results = await runBench(o, (line) => console.log(line));
   console.log(formatSummary(results));

@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { PACKAGE } from '../version.js';
 import * as benchCommand from './bench.js';
 import * as exportCommand from './export.js';
+import * as serveCommand from './serve.js';
 import * as setupCommand from './setup.js';
 import { exitCodeFor, oneLine, UsageError } from './errors.js';
 
@@ -14,9 +15,10 @@ export async function main(argv: string[]): Promise<number> {
       .version(PACKAGE.version)
       .command(exportCommand)
       .command(benchCommand)
+      .command(serveCommand)
       .command(setupCommand)
       .option('verbose', { describe: 'show stack traces on errors', type: 'boolean', default: false })
-      .demandCommand(1, 'name a command: export, bench, setup')
+      .demandCommand(1, 'name a command: export, bench, serve, setup')
       .strict()
       // a repeated option means its last value, as in most command-line tools
       .parserConfiguration({ 'duplicate-arguments-array': false })

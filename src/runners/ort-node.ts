@@ -5,8 +5,9 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import type { Tensor } from 'onnxruntime-common';
-import { takeNewestProfile, type KernelEvent } from './placement.js';
-import type { Runner, RunnerOptions } from './types.js';
+import { placementOf, type KernelEvent } from './placement.js';
+import { takeNewestProfile } from './profile-file.js';
+import type { NodeEp, Runner, RunnerOptions } from './types.js';
 
 const require = createRequire(import.meta.url);
 
@@ -81,8 +82,8 @@ function describeDevice(ep: string): string {
   return `${gpu ?? 'WebGPU adapter'} (Dawn over Vulkan${icd})`;
 }
 
-function executionProviders(o: RunnerOptions): ort.InferenceSession.SessionOptions['executionProviders'] {
-  switch (o.ep) {
+function executionProviders(ep: NodeEp): ort.InferenceSession.SessionOptions['executionProviders'] {
+  switch (ep) {
     case 'cpu':
       return ['cpu'];
     case 'cuda':
@@ -94,15 +95,17 @@ function executionProviders(o: RunnerOptions): ort.InferenceSession.SessionOptio
 
 let sessionCounter = 0;
 
-/** Opens an onnxruntime-node session on the chosen EP, profiling every run until `profile()` is called. */
+/** Opens an onnxruntime-node session on the chosen EP, profiling every run until the placement or kernel events are read. */
 export async function createNodeRunner(o: RunnerOptions): Promise<Runner> {
-  if (o.ep === 'cuda') checkCudaSetup();
+  if (o.ep === 'wasm') throw new Error("the 'wasm' EP belongs to onnxruntime-web (--runtime web or browser)");
+  const ep = o.ep;
+  if (ep === 'cuda') checkCudaSetup();
   mkdirSync(o.profileDir, { recursive: true });
   const profilePrefix = join(o.profileDir, `ort-${process.pid}-${sessionCounter++}`);
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(o.model, {
-      executionProviders: executionProviders(o),
+      executionProviders: executionProviders(ep),
       ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
       graphOptimizationLevel: 'all',
       enableProfiling: true,
@@ -110,13 +113,13 @@ export async function createNodeRunner(o: RunnerOptions): Promise<Runner> {
       logSeverityLevel: 3,
     });
   } catch (err) {
-    throw explainEpError(o.ep, err);
+    throw explainEpError(ep, err);
   }
   let events: KernelEvent[] | undefined;
   let ran = false;
   const readProfileOnce = (): KernelEvent[] => {
     if (!events) {
-      if (!ran) throw new Error('profile() needs one run first');
+      if (!ran) throw new Error('the profile needs one run first');
       session.endProfiling();
       events = takeNewestProfile(profilePrefix);
     }
@@ -124,15 +127,16 @@ export async function createNodeRunner(o: RunnerOptions): Promise<Runner> {
   };
   return {
     runtime: 'node',
-    ep: o.ep,
+    ep,
     ortVersion: ortNodeVersion(),
-    device: describeDevice(o.ep),
+    device: describeDevice(ep),
     async run(): Promise<Record<string, Tensor>> {
       const out = await session.run(o.feeds, o.fetches);
       ran = true;
       return out as Record<string, Tensor>;
     },
-    profile: readProfileOnce,
+    placement: () => placementOf(readProfileOnce()),
+    kernelEvents: readProfileOnce,
     async release(): Promise<void> {
       if (!events && ran) readProfileOnce();
       await session.release();

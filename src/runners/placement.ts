@@ -1,5 +1,4 @@
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+// No Node imports here: the browser page uses these functions too.
 import type { Placement } from './types.js';
 
 /** One kernel event of ONNX Runtime's Chrome-trace profile. */
@@ -13,39 +12,6 @@ export interface KernelEvent {
   run: number;
 }
 
-interface TraceEvent {
-  cat?: string;
-  name?: string;
-  ts?: number;
-  dur?: number;
-  args?: { op_name?: string; provider?: string };
-}
-
-/** Reads the kernel events of an ONNX Runtime profile file (Chrome trace JSON), each tagged with its run. */
-export function readProfile(path: string): KernelEvent[] {
-  const events = JSON.parse(readFileSync(path, 'utf8')) as TraceEvent[];
-  const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').map((e) => e.ts ?? 0).sort((a, b) => a - b);
-  const runOf = (ts: number): number => {
-    let r = 0;
-    while (r + 1 < runs.length && runs[r + 1]! <= ts) r++;
-    return r;
-  };
-  return events
-    .filter((e) => e.cat === 'Node' && e.args?.provider && e.name?.endsWith('_kernel_time'))
-    .map((e) => ({ node: e.name!.slice(0, -'_kernel_time'.length), op: e.args!.op_name ?? '', provider: e.args!.provider!, dur: e.dur ?? 0, run: runOf(e.ts ?? 0) }));
-}
-
-/** The newest profile file ONNX Runtime wrote for `prefix` (its `profileFilePrefix`), removed after reading. */
-export function takeNewestProfile(prefix: string): KernelEvent[] {
-  const dir = dirname(prefix);
-  const files = readdirSync(dir).filter((f) => f.startsWith(basename(prefix)) && f.endsWith('.json')).map((f) => join(dir, f));
-  if (!files.length) throw new Error(`ONNX Runtime wrote no profile ${prefix}*.json`);
-  files.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-  const events = readProfile(files[0]!);
-  for (const f of files) rmSync(f, { force: true });
-  return events;
-}
-
 /** Node -> provider from kernel events. */
 export function placementOf(events: KernelEvent[]): Placement {
   const p: Placement = new Map();
@@ -53,9 +19,17 @@ export function placementOf(events: KernelEvent[]): Placement {
   return p;
 }
 
-/** Short ORT provider names: CPUExecutionProvider -> cpu, CUDAExecutionProvider -> cuda, WebGpuExecutionProvider -> webgpu. */
+/**
+ * Short ORT provider names: CPUExecutionProvider -> cpu, CUDAExecutionProvider -> cuda, WebGpuExecutionProvider ->
+ * webgpu. onnxruntime-web's `wasm` EP is ORT's CPU EP compiled to WebAssembly.
+ */
 export function shortProvider(provider: string): string {
   return provider.replace(/ExecutionProvider$/, '').toLowerCase();
+}
+
+/** The short provider name ONNX Runtime reports for nodes that ran on `ep`. */
+export function providerOf(ep: string): string {
+  return ep === 'wasm' ? 'cpu' : ep;
 }
 
 /**
@@ -64,6 +38,37 @@ export function shortProvider(provider: string): string {
  */
 export function fallbackNodes(placement: Placement, ep: string): string[] {
   const out: string[] = [];
-  for (const [node, { op, provider }] of placement) if (shortProvider(provider) !== ep) out.push(`${node} (${op})`);
+  for (const [node, { op, provider }] of placement) if (shortProvider(provider) !== providerOf(ep)) out.push(`${node} (${op})`);
   return out.sort();
+}
+
+/**
+ * Node -> provider from ONNX Runtime's verbose session log (`VerifyEachNodeIsAssignedToAnEp`), for runtimes whose
+ * profile file we cannot read (onnxruntime-web writes it inside the WebAssembly file system). When ORT says only "All
+ * nodes placed on [X]. Number of nodes: N", the placement holds one entry `all N nodes` for X.
+ */
+export function placementFromLog(lines: string[]): Placement {
+  const p: Placement = new Map();
+  let provider: string | undefined;
+  for (const line of lines) {
+    const at = line.indexOf('VerifyEachNodeIsAssignedToAnEp]');
+    if (at < 0) {
+      provider = undefined;
+      continue;
+    }
+    const text = line.slice(at + 'VerifyEachNodeIsAssignedToAnEp]'.length);
+    const all = /All nodes placed on \[(\w+)\]\. Number of nodes: (\d+)/.exec(text);
+    const some = /Node\(s\) placed on \[(\w+)\]/.exec(text);
+    const node = /^\s+(\w+) \((.*)\)\s*$/.exec(text);
+    if (all) {
+      p.set(`all ${all[2]} nodes`, { op: '*', provider: all[1]! });
+      provider = undefined;
+    } else if (some) {
+      provider = some[1];
+    } else if (node && provider) {
+      p.set(node[2]!, { op: node[1]!, provider });
+    }
+  }
+  if (!p.size) throw new Error("ONNX Runtime's verbose log had no node placements (VerifyEachNodeIsAssignedToAnEp)");
+  return p;
 }

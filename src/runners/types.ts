@@ -1,31 +1,47 @@
 import type { Tensor } from 'onnxruntime-common';
 import type { KernelEvent } from './placement.js';
 
-/** The runtimes alexnet-onnx can time. `node` = onnxruntime-node. */
-export type RuntimeName = 'node';
+/**
+ * The runtimes alexnet-onnx can time: `node` = onnxruntime-node, `web` = onnxruntime-web in Node, `browser` =
+ * onnxruntime-web in a page in headless Chromium.
+ */
+export type RuntimeName = 'node' | 'web' | 'browser';
 
 /** Execution providers of onnxruntime-node. */
 export type NodeEp = 'cpu' | 'cuda' | 'webgpu';
+
+/** Execution providers of onnxruntime-web. */
+export type WebEp = 'wasm' | 'webgpu';
+
+/** Any execution provider this tool can time. */
+export type Ep = NodeEp | WebEp;
+
+/** Which EPs each runtime has; the first is the default. */
+export const RUNTIME_EPS: Record<RuntimeName, readonly Ep[]> = {
+  node: ['cpu', 'cuda', 'webgpu'],
+  web: ['wasm', 'webgpu'],
+  browser: ['wasm', 'webgpu'],
+};
 
 /** Where the image batch lives during a run. */
 export type InputPlacement = 'device' | 'host';
 
 /** What a runner needs to open a session. */
 export interface RunnerOptions {
-  ep: NodeEp;
+  ep: Ep;
   /** The model as ONNX bytes. */
   model: Uint8Array;
   /** Inputs fed on every step (empty when the images are resident in the model, see `--input device`). */
   feeds: Record<string, Tensor>;
   /** Outputs fetched to the host on every step. */
   fetches: string[];
-  /** CPU intra-op threads (0 = ONNX Runtime's default). */
+  /** CPU threads: intra-op threads on onnxruntime-node, WebAssembly threads on onnxruntime-web (0 = default). */
   threads: number;
   /** Directory for ONNX Runtime's profile of the first run (which nodes ran on which EP). */
   profileDir: string;
 }
 
-/** Where ONNX Runtime ran each node during the profiled run: node name -> execution provider. */
+/** Where ONNX Runtime ran each node: node name -> execution provider. */
 export type Placement = Map<string, { op: string; provider: string }>;
 
 /**
@@ -33,16 +49,18 @@ export type Placement = Map<string, { op: string; provider: string }>;
  */
 export interface Runner {
   readonly runtime: RuntimeName;
-  readonly ep: string;
+  readonly ep: Ep;
   readonly ortVersion: string;
-  /** A description of the device (CPU model, GPU name). */
+  /** A description of the device (CPU model, GPU name, threads). */
   readonly device: string;
   /** Runs one step; resolves when the fetched outputs are on the host. */
   run(): Promise<Record<string, Tensor>>;
+  /** Which EP ran each node, as ONNX Runtime reported it for this session (needs one run first). */
+  placement(): Placement;
   /**
-   * Ends profiling and returns the kernel events of every run made so far (each tagged with its run). The harness
-   * calls it after the first run, so the timed runs are not profiled; a profiling pass calls it after several.
+   * Kernel events of every run made so far (each tagged with its run), where the runtime has a profiler we can read
+   * (onnxruntime-node); undefined otherwise. Profiling stops at the first call.
    */
-  profile(): KernelEvent[];
+  kernelEvents?(): KernelEvent[];
   release(): Promise<void>;
 }

@@ -27,7 +27,7 @@ describe('onnxruntime-node runner', () => {
     expect(a.length).toBe(2 * 256);
     expect(Array.from(a)).toEqual(Array.from(b));
     // the placement comes from ORT's profile of the first run (ORT renames nodes it fuses, e.g. conv1_nchwc)
-    const placement = placementOf(resident.profile());
+    const placement = resident.placement();
     expect([...placement.keys()].some((n) => n.startsWith('conv1'))).toBe(true);
     expect([...placement.keys()]).toEqual(expect.arrayContaining(['lrn1', 'lrn2']));
     expect(fallbackNodes(placement, 'cpu')).toEqual([]);

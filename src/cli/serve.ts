@@ -1,0 +1,27 @@
+import type { ArgumentsCamelCase, Argv } from 'yargs';
+import { serve } from '../serve/serve.js';
+import { UsageError } from './errors.js';
+
+export const command = 'serve';
+export const describe = 'Serve the benchmark page (onnxruntime-web, wasm or webgpu) for your own browser, with COOP/COEP for WebAssembly threads';
+
+export function builder(y: Argv) {
+  return y
+    .option('port', { describe: 'TCP port (0: any free port)', type: 'number', default: 8080 })
+    .option('host', { describe: 'address to listen on; the default keeps the page on this machine', type: 'string', default: '127.0.0.1' });
+}
+
+type Args = ArgumentsCamelCase<{ port: number; host: string }>;
+
+export async function handler(args: Args): Promise<void> {
+  if (!Number.isSafeInteger(args.port) || args.port < 0 || args.port > 65535) throw new UsageError(`--port must be an integer in [0, 65535], got ${args.port}`);
+  const server = await serve({ port: args.port, host: args.host });
+  console.log(`alexnet-onnx serve: open ${server.origin}/ in a browser (Ctrl-C stops)`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      void server.close().then(resolve);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,82 @@
+import { existsSync } from 'node:fs';
+import type { Tensor } from 'onnxruntime-common';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startPageServer, type PageServer } from '../serve/server.js';
+import type { BrowserJob, BrowserJobResult, FeedSpec } from '../web/job.js';
+import { EpUnavailableError } from './ort-node.js';
+
+/** Debian's Chromium; we never download a browser. */
+export const DEFAULT_BROWSER = '/usr/bin/chromium';
+
+/**
+ * Chromium flags: WebGPU is behind `--enable-unsafe-webgpu` on Linux; Vulkan lets it use a real GPU where there is
+ * one (without a GPU Chromium falls back to SwiftShader, a CPU implementation).
+ */
+export const CHROMIUM_ARGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--ignore-gpu-blocklist'];
+
+/** A headless Chromium with the benchmark page open, served from 127.0.0.1 with cross-origin isolation. */
+export interface BrowserBench {
+  readonly browserVersion: string;
+  /** Runs one job in the page; step lines reach `log` as the page prints them. */
+  runJob(job: Omit<BrowserJob, 'modelUrl' | 'feeds'>, model: Uint8Array, feeds: Record<string, Tensor>, log: (line: string) => void): Promise<BrowserJobResult>;
+  /** Saves a PNG of the page (for the test artifacts). */
+  screenshot(path: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts the page server and a headless Chromium at `browserPath`, and opens the page. */
+export async function openBrowserBench(o: { browserPath?: string } = {}): Promise<BrowserBench> {
+  const path = o.browserPath ?? DEFAULT_BROWSER;
+  if (!existsSync(path)) {
+    throw new EpUnavailableError(`no browser at ${path}: install Debian's chromium (apt-get install chromium) or give --browser PATH to a Chromium or Chrome`);
+  }
+  const server = await startPageServer();
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({ executablePath: path, args: CHROMIUM_ARGS });
+    const page = await browser.newPage();
+    let log: (line: string) => void = () => {};
+    await page.exposeFunction('alexnetReport', (line: string) => log(line));
+    await page.goto(`${server.origin}/`);
+    await page.waitForFunction(() => 'alexnet' in window, undefined, { timeout: 30_000 });
+    return bench(browser, page, server, (f) => (log = f));
+  } catch (err) {
+    await browser?.close();
+    await server.close();
+    throw err;
+  }
+}
+
+function bench(browser: Browser, page: Page, server: PageServer, setLog: (f: (line: string) => void) => void): BrowserBench {
+  return {
+    browserVersion: browser.version(),
+    async runJob(job, model, feeds, log) {
+      const blobs = [server.addBlob(model)];
+      const feedSpecs: FeedSpec[] = Object.entries(feeds).map(([name, t]) => {
+        const data = t.data as Float32Array | BigInt64Array;
+        const url = server.addBlob(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+        blobs.push(url);
+        return { name, type: t.type as FeedSpec['type'], dims: [...t.dims], url };
+      });
+      setLog(log);
+      try {
+        const full: BrowserJob = { ...job, modelUrl: blobs[0]!, feeds: feedSpecs };
+        return await page.evaluate((j) => (window as unknown as { alexnet: { runJob(j: BrowserJob): Promise<BrowserJobResult> } }).alexnet.runJob(j), full);
+      } catch (err) {
+        // page.evaluate wraps the page's error in a long message with a call log; the first line is the page's own.
+        const msg = ((err as Error).message ?? String(err)).replace(/^page\.evaluate: (Error: )?/, '').split('\n')[0]!;
+        throw new Error(`in the browser page: ${msg}`);
+      } finally {
+        setLog(() => {});
+        blobs.forEach((b) => server.drop(b));
+      }
+    },
+    screenshot: async (path) => {
+      await page.screenshot({ path, fullPage: true });
+    },
+    async close() {
+      await browser.close();
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,9 @@
+import { jobApi } from './jobs.js';
+import { startPageServer, type PageServer } from './server.js';
+
+/** Starts the page server with the job API: what `alexnet-onnx serve` runs. */
+export async function serve(o: { port?: number; host?: string }): Promise<PageServer> {
+  let server: PageServer | undefined;
+  server = await startPageServer({ ...o, api: jobApi(() => server!) });
+  return server;
+}

@@ -1,0 +1,127 @@
+/**
+ * Runs a benchmark job inside a browser page with onnxruntime-web and the same timing loop as the Node runtimes
+ * (`performance.now()` around each awaited `session.run`). Browser code: no Node imports.
+ */
+import type { InferenceSession, Tensor } from 'onnxruntime-common';
+import { timeLoop } from '../bench/harness.js';
+import type { BrowserJob, BrowserJobResult } from './job.js';
+
+interface OrtWeb {
+  InferenceSession: { create(model: Uint8Array, options: InferenceSession.SessionOptions): Promise<InferenceSession> };
+  Tensor: new (type: string, data: Float32Array | BigInt64Array, dims: number[]) => Tensor;
+  env: { wasm: { numThreads?: number; wasmPaths?: string }; versions: { web?: string } };
+}
+
+/** Where the server puts onnxruntime-web's files. */
+const ORT_BASE = '/ort/';
+
+const logSink: { lines?: string[] } = {};
+
+/**
+ * onnxruntime-web's WebAssembly module binds `console.error`/`console.log` when it loads; wrapping them first lets
+ * session creation collect ORT's verbose log (node placements) without flooding the console. Call before loading ORT.
+ */
+export function installLogTee(): void {
+  for (const key of ['error', 'log'] as const) {
+    const original = console[key].bind(console);
+    console[key] = (...args: unknown[]): void => {
+      const text = args.map(String).join(' ');
+      if (logSink.lines && /\[[VIWEF]:onnxruntime/.test(text)) logSink.lines.push(...text.split('\n'));
+      else original(...args);
+    };
+  }
+}
+
+const loaded = new Map<string, Promise<OrtWeb>>();
+
+/** The WebAssembly-only build for `wasm`, the WebGPU build (ORT's native WebGPU EP in WebAssembly) for `webgpu`. */
+function loadOrt(ep: string): Promise<OrtWeb> {
+  const file = ep === 'webgpu' ? 'ort.webgpu.min.mjs' : 'ort.wasm.min.mjs';
+  let p = loaded.get(file);
+  if (!p) {
+    p = (import(/* @vite-ignore */ `${ORT_BASE}${file}`) as Promise<{ default?: OrtWeb } & OrtWeb>).then((m) => m.default ?? m);
+    loaded.set(file, p);
+  }
+  return p;
+}
+
+/** Why this page cannot run `ep`, or undefined when it can. Also says what the adapter is. */
+export async function checkEp(ep: string): Promise<{ problem?: string; adapter?: string }> {
+  if (ep !== 'webgpu') return {};
+  const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+  if (!gpu) {
+    return { problem: 'this browser has no WebGPU (navigator.gpu is missing): use a recent Chrome or Edge over https or localhost; Chromium on Linux needs --enable-unsafe-webgpu' };
+  }
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) return { problem: 'this browser found no WebGPU adapter (navigator.gpu.requestAdapter() returned null): check the GPU driver, or start Chromium with --enable-unsafe-webgpu' };
+  const info = adapter.info;
+  const name = [info.description || info.device, info.vendor, info.architecture].filter(Boolean).join(', ');
+  return { adapter: name || (info.isFallbackAdapter ? 'software adapter' : 'unnamed adapter') };
+}
+
+async function fetchBytes(url: string): Promise<ArrayBuffer> {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`GET ${url}: ${r.status} ${await r.text()}`);
+  return r.arrayBuffer();
+}
+
+function browserName(): string {
+  const m = /(HeadlessChrome|Chrome|Chromium|Firefox|Version)\/([\d.]+)/.exec(navigator.userAgent);
+  return m ? `${m[1]} ${m[2]}` : navigator.userAgent;
+}
+
+/** Runs `job` in this page; `log` gets each step line and the summary line as they happen. */
+export async function runJob(job: BrowserJob, log: (line: string) => void): Promise<BrowserJobResult> {
+  const { problem, adapter } = await checkEp(job.ep);
+  if (problem) throw new Error(problem);
+  const ort = await loadOrt(job.ep);
+  ort.env.wasm.wasmPaths = ORT_BASE;
+  if (job.threads) ort.env.wasm.numThreads = job.threads;
+  else if (ort.env.wasm.numThreads === undefined) ort.env.wasm.numThreads = crossOriginIsolated ? navigator.hardwareConcurrency : 1;
+  const model = new Uint8Array(await fetchBytes(job.modelUrl));
+  const feeds: Record<string, Tensor> = {};
+  for (const f of job.feeds) {
+    const bytes = await fetchBytes(f.url);
+    feeds[f.name] = new ort.Tensor(f.type, f.type === 'int64' ? new BigInt64Array(bytes) : new Float32Array(bytes), f.dims);
+  }
+  const options: InferenceSession.SessionOptions = { executionProviders: [job.ep], graphOptimizationLevel: 'all', logSeverityLevel: 3 };
+
+  // A first session with the verbose log on tells where each node runs; the timed one runs with it off, since at that
+  // level the WebGPU EP logs every dispatch.
+  const placementLog: string[] = [];
+  logSink.lines = placementLog;
+  try {
+    await (await ort.InferenceSession.create(model, { ...options, logSeverityLevel: 0 })).release();
+  } finally {
+    logSink.lines = undefined;
+  }
+  const created = performance.now();
+  const session = await ort.InferenceSession.create(model, options);
+  const sessionCreateS = (performance.now() - created) / 1000;
+  try {
+    const first = performance.now();
+    const out = await session.run(feeds, job.fetches);
+    const firstRunS = (performance.now() - first) / 1000;
+    const loop = await timeLoop(() => session.run(feeds, job.fetches), { label: job.label, burnIn: job.burnIn, steps: job.steps, logEvery: job.logEvery, log });
+    const threads = ort.env.wasm.numThreads ?? 1;
+    const wasm = `WebAssembly SIMD, ${threads} thread${threads === 1 ? '' : 's'}${crossOriginIsolated ? '' : ', not cross-origin isolated'}`;
+    const device = job.ep === 'webgpu' ? `${browserName()}, WebGPU adapter: ${adapter} (${wasm} for CPU nodes)` : `${browserName()}, ${navigator.hardwareConcurrency} logical cores (${wasm})`;
+    const result: BrowserJobResult = {
+      ortVersion: ort.env.versions.web ?? 'unknown',
+      device,
+      threads,
+      crossOriginIsolated,
+      placementLog: placementLog.filter((l) => l.includes('VerifyEachNodeIsAssignedToAnEp')),
+      sessionCreateS,
+      firstRunS,
+      durations: loop.durations,
+    };
+    if (job.collectOutputs) {
+      result.outputs = {};
+      for (const [name, t] of Object.entries(out)) result.outputs[name] = { dims: [...t.dims], data: Array.from(t.data as Float32Array, Number) };
+    }
+    return result;
+  } finally {
+    await session.release();
+  }
+}
