@@ -200,9 +200,24 @@ interface Timed {
   outputs?: ModeResult['outputs'];
 }
 
+/**
+ * Combinations that cannot run, found before building anything. Measured: onnxruntime-web's WebGPU build (1.29.0) has
+ * no kernel for the training graph's Dropout (the one with a mask output): session creation fails with "Provider type
+ * for Dropout node ... is not set". Rather than time a different network, we say so.
+ */
+export function unsupported(o: BenchOptions): string | undefined {
+  if (o.profileSteps > 0 && o.runtime !== 'node') return '--profile needs --runtime node: onnxruntime-web keeps its profile inside the WebAssembly file system';
+  const dropout = o.modelFile ? Number(parseModel(o.modelFile.bytes).metadata['alexnet.dropout'] ?? 0) : o.model.dropout;
+  if (o.runtime !== 'node' && o.ep === 'webgpu' && dropout > 0 && o.modes.includes('forward-backward')) {
+    return "onnxruntime-web's WebGPU build has no kernel for the training graph's Dropout: use --dropout 0, --mode forward, --ep wasm or --runtime node";
+  }
+  return undefined;
+}
+
 /** Runs every requested mode on one runtime and EP and returns one result per mode. Lines go to `log` as they happen. */
 export async function runBench(o: BenchOptions, log: (line: string) => void): Promise<ModeResult[]> {
-  if (o.profileSteps > 0 && o.runtime !== 'node') throw new Error(`--profile needs --runtime node: onnxruntime-web keeps its profile inside the WebAssembly file system`);
+  const problem = unsupported(o);
+  if (problem) throw new Error(problem);
   const results: ModeResult[] = [];
   const profileDir = mkdtempSync(join(tmpdir(), 'alexnet-onnx-profile-'));
   const browser = o.runtime === 'browser' ? await openBrowserBench({ browserPath: o.browserPath }) : undefined;

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
-import { formulationFor, hasGradients, runBench, type BenchMode, type BenchOptions, type FetchKind } from '../bench/bench.js';
+import { formulationFor, hasGradients, runBench, unsupported, type BenchMode, type BenchOptions, type FetchKind } from '../bench/bench.js';
 import { formatSummary } from '../bench/report.js';
 import { writeFileAtomic } from '../model/export.js';
 import { parseModel } from '../onnx/parse.js';
@@ -63,7 +63,6 @@ export function benchOptionsFrom(args: Args): BenchOptions {
   const runtime = args.runtime as RuntimeName;
   const ep = (args.ep ?? RUNTIME_EPS[runtime][0]) as Ep;
   if (!RUNTIME_EPS[runtime].includes(ep)) throw new UsageError(`--ep ${ep} is not an EP of --runtime ${runtime} (choose ${RUNTIME_EPS[runtime].join(', ')})`);
-  if (args.profile && runtime !== 'node') throw new UsageError('--profile needs --runtime node: onnxruntime-web keeps its profile inside the WebAssembly file system');
   const auto = formulationFor(ep);
   const lrnImpl = args.lrnImpl === 'auto' ? auto.lrnImpl : args.lrnImpl;
   const maxpoolGrad = args.maxpoolGrad === 'auto' ? auto.maxpoolGrad : args.maxpoolGrad;
@@ -89,7 +88,7 @@ export function benchOptionsFrom(args: Args): BenchOptions {
     const mode = args.mode ?? 'both';
     modes = mode === 'both' ? ['forward', 'forward-backward'] : [mode as BenchMode];
   }
-  return {
+  const options: BenchOptions = {
     runtime,
     ep,
     browserPath: runtime === 'browser' ? args.browser : undefined,
@@ -105,6 +104,9 @@ export function benchOptionsFrom(args: Args): BenchOptions {
     training,
     modelFile,
   };
+  const problem = unsupported(options);
+  if (problem) throw new UsageError(problem);
+  return options;
 }
 
 export async function handler(args: Args): Promise<void> {

@@ -6,9 +6,12 @@ import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ortWebDir } from '../runners/ort-web.js';
 
-/** Static roots: the page itself, our compiled modules the page imports, and onnxruntime-web's browser builds. */
+/**
+ * Static roots: the page itself, our compiled modules the page imports (always from dist/, also when this file runs
+ * from src/ under the tests), and onnxruntime-web's browser builds.
+ */
 function staticRoots(): Record<string, string> {
-  const dist = fileURLToPath(new URL('../', import.meta.url));
+  const dist = fileURLToPath(new URL('../../dist/', import.meta.url));
   return {
     '/app/': dist,
     '/ort/': join(ortWebDir(), 'dist'),

@@ -73,7 +73,12 @@ describe('alexnet-onnx bench (CPU EP)', () => {
   });
 
   it.each([
-    [['--ep', 'tpu'], 2, /ep.*Given: "tpu".*Choices: "cpu", "cuda", "webgpu"/],
+    [['--ep', 'tpu'], 2, /ep.*Given: "tpu".*Choices: "cpu", "cuda", "webgpu", "wasm"/],
+    [['--runtime', 'web', '--ep', 'cuda'], 2, /--ep cuda is not an EP of --runtime web \(choose wasm, webgpu\)/],
+    [['--ep', 'wasm'], 2, /--ep wasm is not an EP of --runtime node \(choose cpu, cuda, webgpu\)/],
+    [['--runtime', 'browser', '--profile', '2'], 2, /--profile needs --runtime node/],
+    [['--runtime', 'web', '--ep', 'webgpu', '--head', 'fc', '--dropout', '0.5'], 2, /WebGPU build has no kernel for the training graph's Dropout: use --dropout 0/],
+    [['--runtime', 'browser', '--browser', '/nonexistent/chromium'], 1, /no browser at \/nonexistent\/chromium: install Debian's chromium \(apt-get install chromium\) or give --browser PATH/],
     [['--batch', '0'], 2, /--batch must be a positive integer or 'dynamic', got '?0'?/],
     [['--batch', 'dynamic'], 2, /--batch must be a number for bench/],
     [['--steps', '0'], 2, /--steps must be an integer >= 1, got 0/],
@@ -84,6 +89,21 @@ describe('alexnet-onnx bench (CPU EP)', () => {
     expect(r.status).toBe(code);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(message);
+  });
+
+  it('runs onnxruntime-web in Node with the same lines, summary and JSON fields', () => {
+    const json = join(tempDir(), 'w.json');
+    const r = cli(['bench', '--runtime', 'web', ...SMALL, '--threads', '1', '--json', json]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^alexnet-onnx bench: onnxruntime-web 1\.29\.0 in Node, EP wasm, /m);
+    expect(r.stdout).toMatch(/ONNX Runtime 1\.29\.0 \(onnxruntime-web in Node\), EP wasm, device: .*\(WebAssembly SIMD, 1 thread\)/);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as Record<string, unknown>[];
+    for (const m of report) {
+      for (const f of FIELDS) expect(m, f).toHaveProperty(f);
+      expect([m.runtime, m.ep, m.fallback_nodes]).toEqual(['web', 'wasm', []]);
+      expect(m).not.toHaveProperty('outputs');
+    }
   });
 
   it('refuses a corrupt model file with one line and exit code 1, and forward-backward on a forward-only model with 2', () => {

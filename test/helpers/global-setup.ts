@@ -1,7 +1,11 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { PYTHON } from './python.js';
+
+/** Where the browser tests expect Debian's Chromium (the CLI's default --browser). */
+const CHROMIUM = '/usr/bin/chromium';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -29,6 +33,16 @@ function ensurePythonReferences(): void {
   if (!probe()) throw new Error(`python3-onnx/python3-torch still not importable by ${PYTHON} after: ${install}`);
 }
 
+/** Debian's Chromium for the browser tests (we never download a browser), installed here when missing. */
+function ensureChromium(): void {
+  if (existsSync(CHROMIUM)) return;
+  const install = 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium';
+  if (process.getuid?.() !== 0) throw new Error(`browser tests need Debian's chromium at ${CHROMIUM}: run as root: ${install}`);
+  console.log(`installing the test browser: ${install}`);
+  execFileSync('bash', ['-c', install], { stdio: 'inherit' });
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} still missing after: ${install}`);
+}
+
 /** A WebGPU adapter for the WebGPU tests: the machine's own (VK_DRIVER_FILES), or lavapipe set up by our script. */
 function vulkanIcd(): { icd: string; problem: string } {
   if (process.env.VK_DRIVER_FILES) return { icd: process.env.VK_DRIVER_FILES, problem: '' };
@@ -44,10 +58,12 @@ function vulkanIcd(): { icd: string; problem: string } {
 
 /**
  * The tests use Debian's python3-onnx and python3-torch (under /usr/bin/python3, not a pyenv python) as independent
- * references, installed here when missing (as root on Debian), and Mesa's lavapipe for WebGPU on a CPU-only machine.
+ * references and Debian's chromium for the browser tests, installed here when missing (as root on Debian), and Mesa's
+ * lavapipe for WebGPU on a CPU-only machine.
  */
 export default function setup(project: TestProject): void {
   ensurePythonReferences();
+  ensureChromium();
   const { icd, problem } = vulkanIcd();
   project.provide('vulkanIcd', icd);
   project.provide('vulkanIcdProblem', problem);

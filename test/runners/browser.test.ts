@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { openBrowserBench } from '../../src/runners/browser.js';
+import { benchWithLines, smallBench, STEP_LINE, SUMMARY_LINE } from '../helpers/bench.js';
+import { expectSameOutputs } from '../helpers/compare.js';
+
+/**
+ * onnxruntime-web in a page of Debian's headless Chromium, driven through playwright-core. Without a GPU Chromium's
+ * WebGPU is SwiftShader (a CPU implementation, seconds per step), so the WebGPU run is one tiny step per mode.
+ */
+describe('onnxruntime-web in the browser', () => {
+  it('wasm: times both modes in the page, cross-origin isolated with threads, and matches onnxruntime-node CPU', async () => {
+    const browser = await benchWithLines(smallBench('browser', 'wasm'));
+    const node = await benchWithLines(smallBench('node', 'cpu'));
+    expect(browser.lines.filter((l) => STEP_LINE.test(l))).toHaveLength(4);
+    expect(browser.lines.filter((l) => SUMMARY_LINE.test(l))).toHaveLength(2);
+    expect(browser.results.map((r) => [r.runtime, r.ep, r.mode, r.fallback_nodes, r.durations_s.length])).toEqual([
+      ['browser', 'wasm', 'forward', [], 2],
+      ['browser', 'wasm', 'forward-backward', [], 2],
+    ]);
+    const device = browser.results[0]!.device;
+    expect(device).toMatch(/Chrome[\w]* \d+/);
+    expect(device).toMatch(/WebAssembly SIMD, \d+ threads?\)$/);
+    expect(device).not.toContain('not cross-origin isolated');
+    for (let i = 0; i < 2; i++) expectSameOutputs(browser.results[i]!, node.results[i]!, 1e-4);
+  });
+
+  it('webgpu (SwiftShader here): both modes with every node on WebGPU, matching onnxruntime-node CPU', async () => {
+    const small = { steps: 1, model: { ...smallBench('node', 'cpu').model, imageSize: 57 } };
+    const browser = await benchWithLines(smallBench('browser', 'webgpu', { ...small, model: { ...small.model, lrnImpl: 'decomposed' } }));
+    const node = await benchWithLines(smallBench('node', 'cpu', { ...small, model: { ...small.model, lrnImpl: 'decomposed' }, formulationOf: 'webgpu' }));
+    expect(browser.results.map((r) => [r.runtime, r.ep, r.mode, r.fallback_nodes])).toEqual([
+      ['browser', 'webgpu', 'forward', []],
+      ['browser', 'webgpu', 'forward-backward', []],
+    ]);
+    expect(browser.results[0]!.device).toContain('WebGPU adapter: ');
+    for (let i = 0; i < 2; i++) expectSameOutputs(browser.results[i]!, node.results[i]!, 1e-3);
+  }, 300_000);
+
+  it('names the missing browser', async () => {
+    await expect(openBrowserBench({ browserPath: '/nonexistent/chromium' })).rejects.toThrow(/no browser at \/nonexistent\/chromium: install Debian's chromium/);
+  });
+});

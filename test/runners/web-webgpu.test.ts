@@ -1,0 +1,30 @@
+import { describe, expect, inject, it } from 'vitest';
+import { benchWithLines, smallBench } from '../helpers/bench.js';
+import { expectSameOutputs } from '../helpers/compare.js';
+
+/**
+ * onnxruntime-web's WebGPU build in Node, with navigator.gpu from the npm `webgpu` package (Dawn) over the machine's
+ * Vulkan driver; on a CPU-only machine that is Mesa's lavapipe from the test set-up. Lavapipe is slow and the first
+ * shader pipeline of a process took about 35 s here, so this is one tiny run of each mode.
+ */
+const icd = inject('vulkanIcd');
+const why = inject('vulkanIcdProblem');
+
+describe.skipIf(!icd)(`onnxruntime-web webgpu in Node${icd ? '' : ` skipped: ${why}`}`, () => {
+  it('runs both modes with every node on WebGPU and matches onnxruntime-node CPU on the same graph', async () => {
+    process.env.VK_DRIVER_FILES = icd;
+    const web = await benchWithLines(smallBench('web', 'webgpu', { steps: 1 }));
+    const node = await benchWithLines(smallBench('node', 'cpu', { steps: 1, formulationOf: 'webgpu' }));
+    expect(web.results.map((r) => [r.runtime, r.ep, r.mode, r.fallback_nodes])).toEqual([
+      ['web', 'webgpu', 'forward', []],
+      ['web', 'webgpu', 'forward-backward', []],
+    ]);
+    expect(web.results[1]!.formulation).toEqual({ lrn_impl: 'decomposed', maxpool_grad: 'mask', conv_weight_grad: 'conv' });
+    expect(web.results[0]!.device).toContain('Dawn, npm webgpu');
+    for (let i = 0; i < 2; i++) expectSameOutputs(web.results[i]!, node.results[i]!, 1e-3);
+  }, 400_000);
+
+  it('says why it cannot use more than one WebAssembly thread in Node', async () => {
+    await expect(benchWithLines(smallBench('web', 'webgpu', { threads: 2 }))).rejects.toThrow(/one thread in Node: use --threads 1/);
+  });
+});
