@@ -14,7 +14,7 @@ import { openBrowserBench, type BrowserBench } from '../runners/browser.js';
 import { fallbackNodes, placementFromLog } from '../runners/placement.js';
 import { createNodeRunner } from '../runners/ort-node.js';
 import { createWebRunner } from '../runners/ort-web.js';
-import type { Ep, InputPlacement, Placement, Runner, RunnerOptions, RuntimeName, WebEp } from '../runners/types.js';
+import type { Ep, GraphOptLevel, InputPlacement, Placement, Runner, RunnerOptions, RuntimeName, WebEp } from '../runners/types.js';
 import { graphFlops } from './flops.js';
 import { timeLoop } from './harness.js';
 import { formatLayerTable, perLayer, type LayerTime } from './profile.js';
@@ -37,6 +37,8 @@ export interface BenchOptions {
   burnIn: number;
   logEvery: number;
   threads: number;
+  /** ONNX Runtime graph optimization level. */
+  graphOpt: GraphOptLevel;
   input: InputPlacement;
   fetch: FetchKind;
   model: AlexNetOptions;
@@ -74,6 +76,7 @@ export interface ModeResult {
   input: InputPlacement;
   fetch: string[];
   threads: number;
+  graph_opt: GraphOptLevel;
   model: string;
   formulation: { lrn_impl: string; maxpool_grad: string; conv_weight_grad: string };
   date: string;
@@ -240,7 +243,7 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
 }
 
 function runnerOptions(o: BenchOptions, p: PreparedMode, profileDir: string): RunnerOptions {
-  return { ep: o.ep, model: p.bytes, feeds: p.feeds, fetches: p.fetches, threads: o.threads, profileDir };
+  return { ep: o.ep, model: p.bytes, feeds: p.feeds, fetches: p.fetches, threads: o.threads, graphOpt: o.graphOpt, profileDir };
 }
 
 function createRunner(o: BenchOptions, p: PreparedMode, profileDir: string): Promise<Runner> {
@@ -268,7 +271,7 @@ async function timeInProcess(o: BenchOptions, p: PreparedMode, profileDir: strin
 
 /** onnxruntime-web in the page: the page runs the same loop with `performance.now()` and sends the durations back. */
 async function timeInBrowser(browser: BrowserBench, o: BenchOptions, p: PreparedMode, log: (line: string) => void): Promise<Timed> {
-  const job = { ep: o.ep as WebEp, threads: o.threads, fetches: p.fetches, label: MODE_LABEL[p.mode], burnIn: o.burnIn, steps: o.steps, logEvery: o.logEvery, collectOutputs: o.collectOutputs };
+  const job = { ep: o.ep as WebEp, threads: o.threads, graphOpt: o.graphOpt, fetches: p.fetches, label: MODE_LABEL[p.mode], burnIn: o.burnIn, steps: o.steps, logEvery: o.logEvery, collectOutputs: o.collectOutputs };
   // The page sends its lines as they happen; where nodes ran is known only when the job returns, so the fallback
   // warning comes after the seeds' lines here.
   const r = await browser.runJob(job, p.bytes, p.feeds, log);
@@ -352,6 +355,7 @@ function resultOf(o: BenchOptions, p: PreparedMode, t: Timed): ModeResult {
     input: o.input,
     fetch: p.fetches,
     threads: o.threads,
+    graph_opt: o.graphOpt,
     model: p.label,
     formulation: {
       lrn_impl: meta['alexnet.lrnImpl'] ?? 'unknown',

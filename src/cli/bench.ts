@@ -7,7 +7,7 @@ import { parseModel } from '../onnx/parse.js';
 import { DEFAULT_BROWSER } from '../runners/browser.js';
 import { ortNodeVersion } from '../runners/ort-node.js';
 import { ortWebVersion } from '../runners/ort-web.js';
-import { RUNTIME_EPS, type Ep, type InputPlacement, type RuntimeName } from '../runners/types.js';
+import { RUNTIME_EPS, type Ep, type GraphOptLevel, type InputPlacement, type RuntimeName } from '../runners/types.js';
 import { UsageError } from './errors.js';
 import { modelOptionsFrom, trainingOptionsFrom, withModelOptions, withTrainingOptions, type RawModelArgs, type RawTrainingArgs } from './model-options.js';
 
@@ -26,6 +26,7 @@ export function builder(y: Argv) {
     .option('input', { describe: 'device: images resident on the device for the whole run (like tf.Variable); host: fed every step', choices: ['device', 'host'], default: 'device' })
     .option('fetch', { describe: 'forward-backward: fetch every gradient to the host (grads, as the seeds) or only grad_sq_sum (sum)', choices: ['grads', 'sum'], default: 'grads' })
     .option('threads', { describe: "CPU threads: node: intra-op threads (0: ORT's default); web/browser: WebAssembly threads (0: one per core)", type: 'number', default: 0 })
+    .option('graph-opt', { describe: "ONNX Runtime graph optimization level", choices: ['disabled', 'basic', 'extended', 'all'], default: 'all' })
     .option('model', { describe: 'bench this .onnx file instead of building one (model options are then read from the file)', type: 'string' })
     .option('json', { describe: 'write the results as JSON to this file', type: 'string' })
     .option('profile', { describe: 'after timing, profile N more steps and print kernel time per layer, forward and backward', type: 'number', default: 0 })
@@ -47,6 +48,7 @@ type Args = ArgumentsCamelCase<
       input: string;
       fetch: string;
       threads: number;
+      graphOpt: string;
       model?: string;
       json?: string;
       profile: number;
@@ -98,6 +100,7 @@ export function benchOptionsFrom(args: Args): BenchOptions {
     logEvery: count('log-every', args.logEvery, 1),
     threads: count('threads', args.threads, 0),
     profileSteps: count('profile', args.profile, 0),
+    graphOpt: args.graphOpt as GraphOptLevel,
     input: args.input as InputPlacement,
     fetch: args.fetch as FetchKind,
     model,

@@ -107,7 +107,7 @@ export async function createNodeRunner(o: RunnerOptions): Promise<Runner> {
     session = await ort.InferenceSession.create(o.model, {
       executionProviders: executionProviders(ep),
       ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
-      graphOptimizationLevel: 'all',
+      graphOptimizationLevel: o.graphOpt,
       enableProfiling: true,
       profileFilePrefix: profilePrefix,
       logSeverityLevel: 3,

@@ -100,7 +100,7 @@ export async function createWebRunner(o: RunnerOptions): Promise<Runner> {
     throw new Error(`onnxruntime-web fixes its WebAssembly threads once per process: already ${before}, asked for ${threads}`);
   }
   ort.env.wasm.numThreads = threads;
-  const options: InferenceSession.SessionOptions = { executionProviders: [ep], graphOptimizationLevel: 'all', logSeverityLevel: 3 };
+  const options: InferenceSession.SessionOptions = { executionProviders: [ep], graphOptimizationLevel: o.graphOpt, logSeverityLevel: 3 };
   let placement: Placement;
   let session: InferenceSession;
   try {

@@ -23,6 +23,10 @@ export const RUNTIME_EPS: Record<RuntimeName, readonly Ep[]> = {
   browser: ['wasm', 'webgpu'],
 };
 
+/** ONNX Runtime's graph optimization levels (`all` is its default and ours). */
+export type GraphOptLevel = 'disabled' | 'basic' | 'extended' | 'all';
+export const GRAPH_OPT_LEVELS: readonly GraphOptLevel[] = ['disabled', 'basic', 'extended', 'all'];
+
 /** Where the image batch lives during a run. */
 export type InputPlacement = 'device' | 'host';
 
@@ -37,6 +41,7 @@ export interface RunnerOptions {
   fetches: string[];
   /** CPU threads: intra-op threads on onnxruntime-node, WebAssembly threads on onnxruntime-web (0 = default). */
   threads: number;
+  graphOpt: GraphOptLevel;
   /** Directory for ONNX Runtime's profile of the first run (which nodes ran on which EP). */
   profileDir: string;
 }

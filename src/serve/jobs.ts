@@ -64,6 +64,7 @@ export function benchOptionsFromQuery(q: URLSearchParams): { options: BenchOptio
     burnIn: intParam(q, 'burnIn', 10, 0, 1000),
     logEvery: intParam(q, 'logEvery', 10, 1, 10_000),
     threads: intParam(q, 'threads', 0, 0, 256),
+    graphOpt: 'all',
     input: 'device',
     fetch: 'grads',
     model,
@@ -92,7 +93,7 @@ export function jobApi(server: () => PageServer): ApiHandler {
         return { name, type: t.type as FeedSpec['type'], dims: [...t.dims], url: server().addBlob(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) };
       });
       previous = [modelUrl, ...feeds.map((f) => f.url)];
-      const job: BrowserJob = { ep: options.ep as WebEp, threads: options.threads, modelUrl, feeds, fetches: p.fetches, label: MODE_LABEL[mode], burnIn: options.burnIn, steps: options.steps, logEvery: options.logEvery };
+      const job: BrowserJob = { ep: options.ep as WebEp, threads: options.threads, graphOpt: options.graphOpt, modelUrl, feeds, fetches: p.fetches, label: MODE_LABEL[mode], burnIn: options.burnIn, steps: options.steps, logEvery: options.logEvery };
       const meta = p.parsed.metadata;
       const formulation = `LRN ${meta['alexnet.lrnImpl']}` + (mode === 'forward' ? '' : `, MaxPool grad ${meta['alexnet.maxpoolGrad']}, conv weight grad ${meta['alexnet.convWeightGrad']}`);
       body = { job, info: { mode, batch: p.batch, flopsPerBatch: p.flops, formulation } };

@@ -2,7 +2,7 @@
  * A benchmark job as the browser page runs it, and what it sends back. Plain JSON both ways: the CLI passes a job in
  * through Playwright, the `serve` page gets one from the server's `/api/job`.
  */
-import type { WebEp } from '../runners/types.js';
+import type { GraphOptLevel, WebEp } from '../runners/types.js';
 
 /** One feed the page downloads from the server: raw little-endian bytes of `type` with shape `dims`. */
 export interface FeedSpec {
@@ -16,6 +16,7 @@ export interface BrowserJob {
   ep: WebEp;
   /** WebAssembly threads (0: one per logical core, as reported by the browser). */
   threads: number;
+  graphOpt: GraphOptLevel;
   modelUrl: string;
   feeds: FeedSpec[];
   fetches: string[];

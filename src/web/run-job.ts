@@ -84,7 +84,7 @@ export async function runJob(job: BrowserJob, log: (line: string) => void): Prom
     const bytes = await fetchBytes(f.url);
     feeds[f.name] = new ort.Tensor(f.type, f.type === 'int64' ? new BigInt64Array(bytes) : new Float32Array(bytes), f.dims);
   }
-  const options: InferenceSession.SessionOptions = { executionProviders: [job.ep], graphOptimizationLevel: 'all', logSeverityLevel: 3 };
+  const options: InferenceSession.SessionOptions = { executionProviders: [job.ep], graphOptimizationLevel: job.graphOpt, logSeverityLevel: 3 };
 
   // A first session with the verbose log on tells where each node runs; the timed one runs with it off, since at that
   // level the WebGPU EP logs every dispatch.

@@ -18,6 +18,7 @@ export function smallBench(runtime: RuntimeName, ep: Ep, o: Partial<BenchOptions
     burnIn: 0,
     logEvery: 1,
     threads: 0,
+    graphOpt: 'all',
     input: 'device',
     fetch: 'grads',
     model: { ...DEFAULT_OPTIONS, batch: 1, imageSize: 67, lrnImpl: f.lrnImpl },

@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// One command that times alexnet-onnx on every runtime/EP this machine has, plus the PyTorch eager peer on the same
+// weights, then prints a ratio table and writes the reports and an SVG chart to docs/results/.
+//
+//   node scripts/compare.mjs [--batch 32] [--steps 100] [--burn-in 10] [--log-every 10] [--targets node/cpu,web/wasm]
+//                            [--software-gpu] [--out docs/results]
+//
+// Targets that cannot run here are listed with the reason, never dropped silently. WebGPU on a software adapter
+// (lavapipe, SwiftShader) is seconds per step, so it is left out unless --software-gpu is given.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, hostname } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { compareChartSvg, formatCompareTable } from '../dist/bench/compare.js';
+import { DEFAULT_BROWSER } from '../dist/runners/browser.js';
+import { installNodeWebGpu } from '../dist/runners/node-webgpu.js';
+import { checkCudaSetup } from '../dist/runners/ort-node.js';
+
+const { values: a } = parseArgs({
+  options: {
+    batch: { type: 'string', default: '32' },
+    steps: { type: 'string', default: '100' },
+    'burn-in': { type: 'string', default: '10' },
+    'log-every': { type: 'string', default: '10' },
+    targets: { type: 'string' },
+    'software-gpu': { type: 'boolean', default: false },
+    out: { type: 'string', default: 'docs/results' },
+  },
+});
+process.chdir(new URL('..', import.meta.url).pathname);
+const BIN = 'dist/cli/bin.js';
+const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+const loop = ['--batch', a.batch, '--steps', a.steps, '--burn-in', a['burn-in'], '--log-every', a['log-every']];
+const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+mkdirSync(a.out, { recursive: true });
+mkdirSync('graphs', { recursive: true });
+
+async function why(f) {
+  try {
+    await f();
+    return undefined;
+  } catch (err) {
+    return err.message.split('\n')[0];
+  }
+}
+
+// What this machine has.
+const cuda = await why(() => checkCudaSetup());
+let adapter = '';
+const webgpu = await why(async () => {
+  adapter = await installNodeWebGpu();
+  if (!a['software-gpu'] && /llvmpipe|lavapipe|swiftshader|software/i.test(adapter)) {
+    throw new Error(`software WebGPU adapter (${adapter}): seconds per step; add --software-gpu to include it`);
+  }
+});
+const browser = existsSync(DEFAULT_BROWSER) ? undefined : `no browser at ${DEFAULT_BROWSER}`;
+const torchCuda = cuda ?? (spawnSync(PY, ['-c', 'import torch,sys; sys.exit(0 if torch.cuda.is_available() else 1)']).status === 0 ? undefined : 'torch.cuda.is_available() is false');
+const all = {
+  'node/cpu': undefined,
+  'node/cuda': cuda,
+  'node/webgpu': webgpu,
+  'web/wasm': undefined,
+  'web/webgpu': webgpu,
+  'browser/wasm': browser,
+  'browser/webgpu': browser ?? webgpu,
+  'pytorch/cpu': undefined,
+  'pytorch/cuda': torchCuda,
+};
+const wanted = a.targets ? a.targets.split(',') : Object.keys(all);
+for (const t of wanted) if (!(t in all)) throw new Error(`unknown target ${t}: choose from ${Object.keys(all).join(', ')}`);
+
+console.log(`== ${new Date().toISOString()} on ${hostname()}: node ${process.version}, ${cpus().length} x ${cpus()[0]?.model.trim()}; batch ${a.batch}, ${a.steps} steps after ${a['burn-in']}`);
+const reports = [];
+const skipped = [];
+const model = `graphs/compare-b${a.batch}.onnx`;
+execFileSync(process.execPath, [BIN, 'export', '--batch', a.batch, '-o', model], { stdio: ['ignore', 'ignore', 'inherit'] });
+for (const target of wanted) {
+  if (all[target]) {
+    skipped.push(`${target}: ${all[target]}`);
+    console.log(`== ${target}: skipped: ${all[target]}`);
+    continue;
+  }
+  const [runtime, ep] = target.split('/');
+  const json = join(a.out, `${stamp}-${runtime}-${ep}-b${a.batch}.json`);
+  const cmd =
+    runtime === 'pytorch'
+      ? [PY, ['scripts/peer_pytorch.py', '--model', model, '--device', ep, ...loop, ...(ep === 'cpu' ? ['--threads', String(cpus().length)] : []), '--json', json]]
+      : [process.execPath, [BIN, 'bench', '--runtime', runtime, '--ep', ep, ...loop, '--json', json]];
+  console.log(`== ${target}: ${[cmd[0], ...cmd[1]].join(' ')}`);
+  const r = spawnSync(cmd[0], cmd[1], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    skipped.push(`${target}: failed with exit code ${r.status}`);
+    continue;
+  }
+  reports.push(...JSON.parse(readFileSync(json, 'utf8')));
+}
+
+const table = formatCompareTable(reports);
+const lines = [table, ...skipped.map((s) => `not measured: ${s}`)];
+console.log(`\n${lines.join('\n')}`);
+const base = join(a.out, `${stamp}-compare-b${a.batch}`);
+writeFileSync(`${base}.txt`, `${lines.join('\n')}\n`);
+writeFileSync(`${base}.svg`, compareChartSvg(reports, `AlexNet batch ${a.batch}: mean ms per batch (log scale), ${hostname()}, ${stamp}`));
+console.log(`wrote ${base}.txt and ${base}.svg`);

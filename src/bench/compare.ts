@@ -1,0 +1,113 @@
+/**
+ * The comparison across runtimes and EPs (scripts/compare.mjs): a ratio table against the PyTorch eager peer on the
+ * same kind of device, and an SVG bar chart for the docs. Pure functions over `--json` reports.
+ */
+
+/** The fields of a `--json` report entry (alexnet-onnx's or the PyTorch peer's) that the comparison reads. */
+export interface ReportEntry {
+  runtime: string;
+  ep: string;
+  mode: string;
+  batch: number;
+  mean_s: number;
+  sd_s: number;
+  device: string;
+}
+
+const MODES = ['forward', 'forward-backward'] as const;
+
+/** `node/cpu`, `browser/webgpu`, `pytorch/cuda`. */
+export function targetName(r: ReportEntry): string {
+  return `${r.runtime}/${r.ep}`;
+}
+
+/** CPU-side EPs are compared with PyTorch on the CPU, GPU-side ones with PyTorch on CUDA. */
+export function peerEpFor(ep: string): 'cpu' | 'cuda' {
+  return ep === 'cpu' || ep === 'wasm' ? 'cpu' : 'cuda';
+}
+
+function byTarget(entries: ReportEntry[]): Map<string, Map<string, ReportEntry>> {
+  const targets = new Map<string, Map<string, ReportEntry>>();
+  for (const e of entries) {
+    const t = targets.get(targetName(e)) ?? new Map<string, ReportEntry>();
+    t.set(e.mode, e);
+    targets.set(targetName(e), t);
+  }
+  return targets;
+}
+
+/**
+ * One row per target: mean ms per mode and the ratio to PyTorch eager on the same kind of device (below 1: faster
+ * than PyTorch). `n/a` where that peer or mode was not measured.
+ */
+export function formatCompareTable(entries: ReportEntry[]): string {
+  const targets = byTarget(entries);
+  const header = ['runtime/EP', 'forward ms', 'x PyTorch', 'fwd-bwd ms', 'x PyTorch', 'device'];
+  const rows: string[][] = [];
+  for (const [name, modes] of targets) {
+    const ep = name.split('/')[1]!;
+    const peer = name.startsWith('pytorch/') ? undefined : targets.get(`pytorch/${peerEpFor(ep)}`);
+    const cells: string[] = [name];
+    for (const mode of MODES) {
+      const r = modes.get(mode);
+      const p = peer?.get(mode);
+      cells.push(r ? `${(r.mean_s * 1000).toFixed(2)} +/- ${(r.sd_s * 1000).toFixed(2)}` : 'n/a');
+      cells.push(name.startsWith('pytorch/') ? '1 (peer)' : r && p ? (r.mean_s / p.mean_s).toFixed(2) : 'n/a');
+    }
+    cells.push([...modes.values()][0]!.device);
+    rows.push(cells);
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/**
+ * A horizontal bar chart of mean ms per target and mode (log scale, since CPU and GPU differ by orders of magnitude),
+ * with the sd as a whisker and the value printed at each bar. Same input, same bytes.
+ */
+export function compareChartSvg(entries: ReportEntry[], title: string): string {
+  const targets = [...byTarget(entries)];
+  const bar = 14;
+  const gap = 10;
+  const left = 130;
+  const width = 720;
+  const plot = width - left - 90;
+  const top = 44;
+  const height = top + targets.length * (2 * bar + gap) + 40;
+  const all = entries.map((e) => e.mean_s * 1000);
+  const lo = Math.pow(10, Math.floor(Math.log10(Math.min(...all))));
+  const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(...all.map((v, i) => v + entries[i]!.sd_s * 1000)))));
+  const x = (ms: number): number => left + (plot * Math.log10(Math.max(ms, lo) / lo)) / Math.log10(hi / lo);
+  const colors: Record<string, string> = { forward: '#4c78a8', 'forward-backward': '#e45756' };
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="${width}" height="${height}" fill="#fff"/>`,
+    `<text x="${left}" y="18" font-size="13" font-weight="bold">${esc(title)}</text>`,
+    `<rect x="${left}" y="26" width="10" height="10" fill="${colors.forward}"/><text x="${left + 14}" y="35">forward</text>`,
+    `<rect x="${left + 80}" y="26" width="10" height="10" fill="${colors['forward-backward']}"/><text x="${left + 94}" y="35">forward-backward</text>`,
+  ];
+  for (let decade = lo; decade <= hi * 1.001; decade *= 10) {
+    const gx = x(decade).toFixed(1);
+    out.push(`<line x1="${gx}" y1="${top - 4}" x2="${gx}" y2="${height - 30}" stroke="#ddd"/>`);
+    out.push(`<text x="${gx}" y="${height - 16}" text-anchor="middle">${decade >= 1 ? decade.toFixed(0) : decade.toPrecision(1)} ms</text>`);
+  }
+  targets.forEach(([name, modes], i) => {
+    const y0 = top + i * (2 * bar + gap);
+    out.push(`<text x="${left - 6}" y="${y0 + bar + 4}" text-anchor="end">${esc(name)}</text>`);
+    MODES.forEach((mode, k) => {
+      const r = modes.get(mode);
+      if (!r) return;
+      const y = y0 + k * bar;
+      const ms = r.mean_s * 1000;
+      const sd = r.sd_s * 1000;
+      out.push(`<rect x="${left}" y="${y}" width="${(x(ms) - left).toFixed(1)}" height="${bar - 2}" fill="${colors[mode]}"/>`);
+      out.push(`<line x1="${x(Math.max(ms - sd, lo)).toFixed(1)}" y1="${y + bar / 2 - 1}" x2="${x(ms + sd).toFixed(1)}" y2="${y + bar / 2 - 1}" stroke="#333"/>`);
+      out.push(`<text x="${(x(ms + sd) + 4).toFixed(1)}" y="${y + bar - 4}">${ms < 10 ? ms.toFixed(2) : ms.toFixed(1)}</text>`);
+    });
+  });
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}
