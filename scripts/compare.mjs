@@ -55,7 +55,7 @@ const webgpu = await why(async () => {
   }
 });
 const browser = existsSync(DEFAULT_BROWSER) ? undefined : `no browser at ${DEFAULT_BROWSER}`;
-const torchCuda = cuda ?? (spawnSync(PY, ['-c', 'import torch,sys; sys.exit(0 if torch.cuda.is_available() else 1)']).status === 0 ? undefined : 'torch.cuda.is_available() is false');
+const torchCuda = (spawnSync(PY, ['-c', 'import torch,sys; sys.exit(0 if torch.cuda.is_available() else 1)']).status === 0 ? undefined : 'torch.cuda.is_available() is false');
 const all = {
   'node/cpu': undefined,
   'node/cuda': cuda,

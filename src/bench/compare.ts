@@ -78,8 +78,12 @@ export function compareChartSvg(entries: ReportEntry[], title: string): string {
   const top = 44;
   const height = top + targets.length * (2 * bar + gap) + 40;
   const all = entries.map((e) => e.mean_s * 1000);
-  const lo = Math.pow(10, Math.floor(Math.log10(Math.min(...all))));
-  const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(...all.map((v, i) => v + entries[i]!.sd_s * 1000)))));
+  // Axis ends and grid lines on the 1-2-5 series.
+  const ticks: number[] = [];
+  for (let decade = Math.pow(10, Math.floor(Math.log10(Math.min(...all)))); ticks.length < 60; decade *= 10) ticks.push(decade, 2 * decade, 5 * decade);
+  const top1 = Math.max(...all.map((v, i) => v + entries[i]!.sd_s * 1000));
+  const lo = ticks[0]!;
+  const hi = ticks.find((t) => t >= top1)!;
   const x = (ms: number): number => left + (plot * Math.log10(Math.max(ms, lo) / lo)) / Math.log10(hi / lo);
   const colors: Record<string, string> = { forward: '#4c78a8', 'forward-backward': '#e45756' };
   const out: string[] = [
@@ -89,10 +93,10 @@ export function compareChartSvg(entries: ReportEntry[], title: string): string {
     `<rect x="${left}" y="26" width="10" height="10" fill="${colors.forward}"/><text x="${left + 14}" y="35">forward</text>`,
     `<rect x="${left + 80}" y="26" width="10" height="10" fill="${colors['forward-backward']}"/><text x="${left + 94}" y="35">forward-backward</text>`,
   ];
-  for (let decade = lo; decade <= hi * 1.001; decade *= 10) {
-    const gx = x(decade).toFixed(1);
+  for (const tick of ticks.filter((t) => t <= hi)) {
+    const gx = x(tick).toFixed(1);
     out.push(`<line x1="${gx}" y1="${top - 4}" x2="${gx}" y2="${height - 30}" stroke="#ddd"/>`);
-    out.push(`<text x="${gx}" y="${height - 16}" text-anchor="middle">${decade >= 1 ? decade.toFixed(0) : decade.toPrecision(1)} ms</text>`);
+    out.push(`<text x="${gx}" y="${height - 16}" text-anchor="middle">${tick >= 1 ? tick.toFixed(0) : tick.toPrecision(1)} ms</text>`);
   }
   targets.forEach(([name, modes], i) => {
     const y0 = top + i * (2 * bar + gap);
