@@ -1,6 +1,6 @@
 import type { GraphBuilder } from '../onnx/builder.js';
 import type { Attribute, Node } from '../onnx/types.js';
-import { GRAD_RULES, type GradContext, type GradRule } from './rules.js';
+import { GRAD_RULES, NO_GRADIENT_OPS, type GradContext, type GradRule } from './rules.js';
 
 /** Options for `addBackward`. */
 export interface BackwardOptions {
@@ -29,7 +29,7 @@ export function addBackward(b: GraphBuilder, options: BackwardOptions): string[]
 
   // Values that depend on a wrt value (forward sweep) and values the loss depends on (backward sweep).
   const dependsOnWrt = new Set(wrt);
-  for (const n of forward) if (n.inputs.some((i) => dependsOnWrt.has(i))) n.outputs.forEach((o) => dependsOnWrt.add(o));
+  for (const n of forward) if (!NO_GRADIENT_OPS.has(n.opType) && n.inputs.some((i) => dependsOnWrt.has(i))) n.outputs.forEach((o) => dependsOnWrt.add(o));
   const feedsLoss = new Set([options.loss]);
   for (const n of [...forward].reverse()) if (n.outputs.some((o) => feedsLoss.has(o))) n.inputs.forEach((i) => feedsLoss.add(i));
   const active = (v: string): boolean => v !== '' && dependsOnWrt.has(v) && feedsLoss.has(v);

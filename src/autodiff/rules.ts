@@ -34,6 +34,12 @@ export interface GradRule {
 
 const ZERO = (g: GradContext): string => g.b.scalar(0);
 
+/**
+ * Operators whose outputs carry no gradient to their inputs: comparisons (boolean outputs) and random draws that
+ * read only their input's shape. The backward pass treats their outputs as constants.
+ */
+export const NO_GRADIENT_OPS: ReadonlySet<string> = new Set(['RandomUniformLike', 'Less', 'Greater', 'Equal', 'Shape']);
+
 /** Emits an op whose single output is the gradient of input i. */
 function emitGI(g: GradContext, i: number, opType: string, inputs: string[], attrs: Record<string, Attribute> = {}): void {
   g.b.op1(opType, inputs, attrs, { name: g.name(`d${i}`), outputs: [g.GI(i)] });
@@ -207,6 +213,14 @@ export const GRAD_RULES: Record<string, GradRule> = {
       const ratio = g.node.inputs[1] ? g.constant(1)[0]! : 0.5;
       const kept = g.b.op1('Where', [g.O(1), g.GO(0), ZERO(g)], {}, { name: g.name('masked') });
       emitGI(g, 0, 'Mul', [kept, g.b.scalar(1 / (1 - ratio))]);
+    },
+  },
+
+  Where: {
+    // The condition selects which branch each element's gradient flows to.
+    grad: (g) => {
+      if (g.needs(1)) emitUnbroadcast(g, 1, 'Where', [g.I(0), g.GO(0), ZERO(g)]);
+      if (g.needs(2)) emitUnbroadcast(g, 2, 'Where', [g.I(0), ZERO(g), g.GO(0)]);
     },
   },
 

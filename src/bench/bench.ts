@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Tensor } from 'onnxruntime-common';
-import type { AlexNetOptions, LrnImpl } from '../model/alexnet.js';
+import type { AlexNetOptions, DropoutImpl, LrnImpl } from '../model/alexnet.js';
 import { buildForwardModel, modelBytes } from '../model/export.js';
 import { normalTensor, Random } from '../model/random.js';
 import { buildTrainingModel, type ConvWeightGrad, type MaxPoolGrad, type TrainingOptions } from '../model/training.js';
@@ -78,7 +78,7 @@ export interface ModeResult {
   threads: number;
   graph_opt: GraphOptLevel;
   model: string;
-  formulation: { lrn_impl: string; maxpool_grad: string; conv_weight_grad: string };
+  formulation: { lrn_impl: string; dropout_impl: string; maxpool_grad: string; conv_weight_grad: string };
   date: string;
   durations_s: number[];
   /** Kernel time per layer and direction, per step, from ONNX Runtime's profiler (with --profile). */
@@ -89,22 +89,23 @@ export interface ModeResult {
 
 /**
  * Graph formulations that change how the graph is written, not its math, chosen per EP. WebGPU has no LRN kernel and
- * no MaxPool Indices output: decomposed LRN, mask MaxPool gradient. CPU: decomposed LRN and the MatMul conv weight
+ * no MaxPool Indices output: decomposed LRN, mask MaxPool gradient; onnxruntime-web's WebGPU build has no
+ * training-mode Dropout kernel at all: decomposed dropout. CPU: decomposed LRN and the MatMul conv weight
  * gradient, both measured faster there (batch 8: forward 152 vs 169 ms, forward-backward 528 vs 562 ms for the LRN).
  * WebAssembly runs ORT's CPU kernels and the same choice measured faster there too (onnxruntime-web wasm in Node,
  * 2 threads, batch 8: forward 350 vs 548 ms with the LRN op; forward-backward 1206 vs 1445 ms with the Conv weight
  * gradient).
  * CUDA keeps cuDNN's LRN and the Conv weight gradient until they are measured on a GPU.
  */
-export function formulationFor(ep: Ep): { lrnImpl: LrnImpl; maxpoolGrad: MaxPoolGrad; convWeightGrad: ConvWeightGrad } {
+export function formulationFor(ep: Ep): { lrnImpl: LrnImpl; dropoutImpl: DropoutImpl; maxpoolGrad: MaxPoolGrad; convWeightGrad: ConvWeightGrad } {
   switch (ep) {
     case 'webgpu':
-      return { lrnImpl: 'decomposed', maxpoolGrad: 'mask', convWeightGrad: 'conv' };
+      return { lrnImpl: 'decomposed', dropoutImpl: 'decomposed', maxpoolGrad: 'mask', convWeightGrad: 'conv' };
     case 'cpu':
     case 'wasm':
-      return { lrnImpl: 'decomposed', maxpoolGrad: 'scatter', convWeightGrad: 'matmul' };
+      return { lrnImpl: 'decomposed', dropoutImpl: 'op', maxpoolGrad: 'scatter', convWeightGrad: 'matmul' };
     case 'cuda':
-      return { lrnImpl: 'op', maxpoolGrad: 'scatter', convWeightGrad: 'conv' };
+      return { lrnImpl: 'op', dropoutImpl: 'op', maxpoolGrad: 'scatter', convWeightGrad: 'conv' };
   }
 }
 
@@ -207,14 +208,16 @@ interface Timed {
 
 /**
  * Combinations that cannot run, found before building anything. Measured: onnxruntime-web's WebGPU build (1.29.0) has
- * no kernel for the training graph's Dropout (the one with a mask output): session creation fails with "Provider type
- * for Dropout node ... is not set". Rather than time a different network, we say so.
+ * no kernel for the training graph's Dropout op (the one with a mask output): session creation fails with "Provider
+ * type for Dropout node ... is not set". `--dropout-impl decomposed` (the automatic choice there) avoids the op.
  */
 export function unsupported(o: BenchOptions): string | undefined {
   if (o.profileSteps > 0 && o.runtime !== 'node') return '--profile needs --runtime node: onnxruntime-web keeps its profile inside the WebAssembly file system';
-  const dropout = o.modelFile ? Number(parseModel(o.modelFile.bytes).metadata['alexnet.dropout'] ?? 0) : o.model.dropout;
-  if (o.runtime !== 'node' && o.ep === 'webgpu' && dropout > 0 && o.modes.includes('forward-backward')) {
-    return "onnxruntime-web's WebGPU build has no kernel for the training graph's Dropout: use --dropout 0, --mode forward, --ep wasm or --runtime node";
+  const meta = o.modelFile ? parseModel(o.modelFile.bytes).metadata : undefined;
+  const dropout = meta ? Number(meta['alexnet.dropout'] ?? 0) : o.model.dropout;
+  const dropoutOp = (meta ? meta['alexnet.dropoutImpl'] ?? 'op' : o.model.dropoutImpl) === 'op';
+  if (o.runtime !== 'node' && o.ep === 'webgpu' && dropout > 0 && dropoutOp && o.modes.includes('forward-backward')) {
+    return "onnxruntime-web's WebGPU build has no kernel for the training graph's Dropout op: use --dropout-impl decomposed (or auto)";
   }
   return undefined;
 }
@@ -361,6 +364,7 @@ function resultOf(o: BenchOptions, p: PreparedMode, t: Timed): ModeResult {
     model: p.label,
     formulation: {
       lrn_impl: meta['alexnet.lrnImpl'] ?? 'unknown',
+      dropout_impl: Number(meta['alexnet.dropout'] ?? 0) > 0 ? meta['alexnet.dropoutImpl'] ?? 'op' : '-',
       maxpool_grad: meta['alexnet.maxpoolGrad'] ?? (forward ? '-' : 'unknown'),
       conv_weight_grad: meta['alexnet.convWeightGrad'] ?? (forward ? '-' : 'unknown'),
     },

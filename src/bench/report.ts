@@ -33,7 +33,7 @@ export function formatSummary(results: ModeResult[]): string {
   for (const r of results) {
     const fallback = r.fallback_nodes.length ? `${r.fallback_nodes.length} node(s) on the CPU` : `all nodes on ${r.ep}`;
     const flops = r.flops_per_batch === null ? 'n/a' : `${(r.flops_per_batch / 1e9).toFixed(2)} GFLOP/batch`;
-    out.push(`${r.mode}: batch ${r.batch}, ${r.steps} steps after ${r.burn_in} burn-in, input on ${r.input}, fetch ${describeFetch(r)}, ${flops}, LRN ${r.formulation.lrn_impl}, MaxPool grad ${r.formulation.maxpool_grad}, conv weight grad ${r.formulation.conv_weight_grad}, ${fallback}`);
+    out.push(`${r.mode}: batch ${r.batch}, ${r.steps} steps after ${r.burn_in} burn-in, input on ${r.input}, fetch ${describeFetch(r)}, ${flops}, LRN ${r.formulation.lrn_impl}${r.formulation.dropout_impl === "-" ? "" : `, dropout ${r.formulation.dropout_impl}`}, MaxPool grad ${r.formulation.maxpool_grad}, conv weight grad ${r.formulation.conv_weight_grad}, ${fallback}`);
   }
   return out.join('\n');
 }

@@ -31,6 +31,7 @@ export function builder(y: Argv) {
     .option('json', { describe: 'write the results as JSON to this file', type: 'string' })
     .option('profile', { describe: 'after timing, profile N more steps and print kernel time per layer, forward and backward', type: 'number', default: 0 })
     .option('lrn-impl', { describe: 'LRN as the ONNX op or decomposed; auto: decomposed on webgpu (no LRN kernel) and cpu/wasm (faster), op on cuda', choices: ['auto', 'op', 'decomposed'], default: 'auto' })
+    .option('dropout-impl', { describe: 'dropout as the op or decomposed; auto: decomposed on webgpu (no training-mode Dropout kernel in onnxruntime-web), op elsewhere', choices: ['auto', 'op', 'decomposed'], default: 'auto' })
     .option('maxpool-grad', { describe: 'MaxPool gradient: scatter or mask; auto: mask on webgpu (no Indices output), scatter elsewhere', choices: ['auto', 'scatter', 'mask'], default: 'auto' })
     .option('conv-weight-grad', { describe: 'conv weight gradient: conv or matmul; auto: matmul on cpu/wasm (faster there), conv elsewhere', choices: ['auto', 'conv', 'matmul'], default: 'auto' });
 }
@@ -68,7 +69,8 @@ export function benchOptionsFrom(args: Args): BenchOptions {
   const auto = formulationFor(ep);
   const lrnImpl = args.lrnImpl === 'auto' ? auto.lrnImpl : args.lrnImpl;
   const maxpoolGrad = args.maxpoolGrad === 'auto' ? auto.maxpoolGrad : args.maxpoolGrad;
-  const model = modelOptionsFrom({ ...args, lrnImpl });
+  const dropoutImpl = args.dropoutImpl === 'auto' ? auto.dropoutImpl : args.dropoutImpl;
+  const model = modelOptionsFrom({ ...args, lrnImpl, dropoutImpl });
   const convWeightGrad = args.convWeightGrad === 'auto' ? auto.convWeightGrad : args.convWeightGrad;
   const training = trainingOptionsFrom(model, { ...args, maxpoolGrad, convWeightGrad });
   let modelFile: BenchOptions['modelFile'];
@@ -117,7 +119,7 @@ export async function handler(args: Args): Promise<void> {
   const source = o.modelFile ? o.modelFile.path : `built-in AlexNet (batch ${o.model.batch}, LRN ${o.model.lrn}, head ${o.model.head})`;
   const ort = o.runtime === 'node' ? `onnxruntime-node ${ortNodeVersion()}` : `onnxruntime-web ${ortWebVersion()}${o.runtime === 'browser' ? ` in ${o.browserPath}` : ' in Node'}`;
   console.log(`alexnet-onnx bench: ${ort}, EP ${o.ep}, ${source}`);
-  console.log(`modes ${o.modes.join(', ')}; input on ${o.input}; forward-backward fetches ${o.fetch === 'grads' ? 'every gradient' : 'grad_sq_sum only'}; graph: LRN ${o.model.lrnImpl}, MaxPool grad ${o.training.maxpoolGrad}, conv weight grad ${o.training.convWeightGrad}, loss ${o.training.loss}, wrt ${o.training.wrt}`);
+  console.log(`modes ${o.modes.join(', ')}; input on ${o.input}; forward-backward fetches ${o.fetch === 'grads' ? 'every gradient' : 'grad_sq_sum only'}; graph: LRN ${o.model.lrnImpl}${o.model.dropout > 0 ? `, dropout ${o.model.dropoutImpl}` : ''}, MaxPool grad ${o.training.maxpoolGrad}, conv weight grad ${o.training.convWeightGrad}, loss ${o.training.loss}, wrt ${o.training.wrt}`);
   const results = await runBench(o, (line) => console.log(line));
   console.log(formatSummary(results));
   if (args.json) {

@@ -27,6 +27,11 @@ export function withModelOptions<T>(y: Argv<T>) {
     .option('head', { describe: 'none: output pool5 (seeds 001/003); fc: fc6-fc8 (seeds 000/002)', choices: ['none', 'fc'], default: DEFAULT_OPTIONS.head })
     .option('classes', { describe: 'fc8 width', type: 'number', default: DEFAULT_OPTIONS.classes })
     .option('dropout', { describe: 'dropout rate on fc6/fc7 (seed 002: keep_prob 0.5 = rate 0.5); 0 = off', type: 'number', default: DEFAULT_OPTIONS.dropout })
+    .option('dropout-impl', {
+      describe: 'write dropout as the ONNX Dropout op, or decomposed into RandomUniformLike/Less/Where (for runtimes without a training-mode Dropout kernel)',
+      choices: ['op', 'decomposed'],
+      default: DEFAULT_OPTIONS.dropoutImpl,
+    })
     .option('seed', { describe: 'seed for the weights', type: 'number', default: DEFAULT_OPTIONS.seed });
 }
 
@@ -39,6 +44,7 @@ export interface RawModelArgs {
   head: string;
   classes: number;
   dropout: number;
+  dropoutImpl: string;
   seed: number;
 }
 
@@ -58,6 +64,7 @@ export function modelOptionsFrom(args: RawModelArgs): AlexNetOptions {
     head: args.head as AlexNetOptions['head'],
     classes: args.classes,
     dropout: args.dropout,
+    dropoutImpl: args.dropoutImpl as AlexNetOptions['dropoutImpl'],
     seed: args.seed,
   };
   const problems = validateOptions(options);

@@ -16,6 +16,12 @@ export type LrnPreset = keyof typeof LRN_PRESETS;
 /** How LRN is written in the graph: the ONNX `LRN` operator, or the same formula in elementary ops (for EPs without an LRN kernel). */
 export type LrnImpl = 'op' | 'decomposed';
 
+/**
+ * How dropout is written: the ONNX Dropout op (training mode, its mask reused by the gradient), or decomposed into
+ * RandomUniformLike, Less and Where, for runtimes without a training-mode Dropout kernel (onnxruntime-web's WebGPU build).
+ */
+export type DropoutImpl = 'op' | 'decomposed';
+
 /** Every option that changes the network. Defaults (`DEFAULT_OPTIONS`) reproduce the TensorFlow benchmark seed. */
 export interface AlexNetOptions {
   /** Batch size, or 'dynamic' for a symbolic batch dimension `N`. */
@@ -29,6 +35,7 @@ export interface AlexNetOptions {
   classes: number;
   /** Dropout rate on fc6 and fc7 (0 = off). Seed 002 uses keep_prob 0.5, i.e. rate 0.5. */
   dropout: number;
+  dropoutImpl: DropoutImpl;
   /** Seed for the weights. */
   seed: number;
 }
@@ -41,6 +48,7 @@ export const DEFAULT_OPTIONS: AlexNetOptions = {
   head: 'none',
   classes: 1000,
   dropout: 0,
+  dropoutImpl: 'op',
   seed: 1,
 };
 
@@ -200,9 +208,7 @@ export function buildAlexNet(options: AlexNetOptions): AlexNetGraph {
       const isOutput = layer.name === 'fc8';
       x = b.op1('Relu', [gemm], {}, { name: layer.name, outputs: [isOutput ? 'output' : layer.name] });
       activations.push({ layer: layer.name, value: x });
-      if (layer.dropout && o.dropout > 0) {
-        x = b.op1('Dropout', [x, b.scalar(o.dropout), b.constant('bool', [], [true])], { seed: attr.int(o.seed) }, { name: `${layer.name}.dropout` });
-      }
+      if (layer.dropout && o.dropout > 0) x = dropout(b, x, `${layer.name}.dropout`, o);
       width = layer.out;
     }
   }
@@ -228,6 +234,20 @@ function lrn(b: GraphBuilder, x: string, name: string, preset: LrnPreset, impl: 
   const norm = b.op1('Add', [scaled, b.scalar(p.bias)], {}, { name: `${name}.norm` });
   const factor = b.op1('Pow', [norm, b.scalar(-p.beta)], {}, { name: `${name}.pow` });
   return b.op1('Mul', [x, factor], {}, { name });
+}
+
+/**
+ * Dropout in training mode: each value is kept with probability 1 - rate and scaled by 1 / (1 - rate). 'decomposed'
+ * writes y = Where(RandomUniformLike(x) < 1 - rate, x / (1 - rate), 0); its gradient goes through Where and Mul.
+ */
+function dropout(b: GraphBuilder, x: string, name: string, o: AlexNetOptions): string {
+  if (o.dropoutImpl === 'op') {
+    return b.op1('Dropout', [x, b.scalar(o.dropout), b.constant('bool', [], [true])], { seed: attr.int(o.seed) }, { name });
+  }
+  const r = b.op1('RandomUniformLike', [x], { seed: attr.float(o.seed) }, { name: `${name}.uniform` });
+  const keep = b.op1('Less', [r, b.scalar(1 - o.dropout)], {}, { name: `${name}.keep` });
+  const scaled = b.op1('Mul', [x, b.scalar(1 / (1 - o.dropout))], {}, { name: `${name}.scale` });
+  return b.op1('Where', [keep, scaled, b.scalar(0)], {}, { name });
 }
 
 function count(dims: number[]): number {

@@ -131,6 +131,8 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
   And: elementwise('bool'),
   Or: elementwise('bool'),
   Not: same,
+  // dtype defaults to the input's; we only emit float inputs.
+  RandomUniformLike: same,
   Where: (ctx) => {
     const types = [ctx.input(0), ctx.input(1), ctx.input(2)];
     return { types: [{ dtype: types[1]!.dtype, shape: broadcast(types, 'Where') }] };

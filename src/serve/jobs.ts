@@ -52,6 +52,7 @@ export function benchOptionsFromQuery(q: URLSearchParams): { options: BenchOptio
     lrn: choiceParam<LrnPreset | 'none'>(q, 'lrn', ['tf-benchmark', 'paper', 'none'], 'tf-benchmark'),
     head: choiceParam(q, 'head', ['none', 'fc'] as const, 'none'),
     lrnImpl: f.lrnImpl,
+    dropoutImpl: f.dropoutImpl,
   };
   const training = { ...DEFAULT_TRAINING, maxpoolGrad: f.maxpoolGrad, convWeightGrad: f.convWeightGrad };
   const problems = [...validateOptions(model), ...validateTraining(model, training)];

@@ -5,9 +5,9 @@ import { normalTensor } from '../../src/model/random.js';
 import { buildTrainingModel } from '../../src/model/training.js';
 import { runOnCpu } from '../helpers/ort.js';
 
-describe('Dropout gradient', () => {
+describe.each(['op', 'decomposed'] as const)('Dropout gradient (%s)', (dropoutImpl) => {
   it('reuses the forward mask: the gradient is zero exactly where the forward pass dropped an activation', async () => {
-    const options = { ...DEFAULT_OPTIONS, batch: 2, imageSize: 67, head: 'fc' as const, classes: 10, dropout: 0.5 };
+    const options = { ...DEFAULT_OPTIONS, batch: 2, imageSize: 67, head: 'fc' as const, classes: 10, dropout: 0.5, dropoutImpl };
     const model = buildTrainingModel(options, { loss: 'l2', wrt: 'all', maxpoolGrad: 'scatter', convWeightGrad: 'conv' });
     // Expose fc6 (before dropout), its dropout output, and the gradient flowing into fc6.
     for (const name of ['fc6', 'fc6.dropout', 'fc6_grad']) model.graph.outputs.push({ name, type: model.graph.types.get(name)! });

@@ -153,6 +153,12 @@ describe('finite differences agree with every gradient rule', () => {
       },
     }));
 
+  it('Where (condition from a comparison, which carries no gradient; both branches, one broadcast)', () =>
+    check({
+      inputs: [{ name: 'x', shape: [2, 3, 4] }, { name: 'c', shape: [1, 3, 1] }],
+      build: (b, [x, c]) => b.op1('Where', [b.op1('Less', [x!, b.scalar(0.3)]), b.op1('Mul', [x!, b.scalar(2)]), c!]),
+    }));
+
   it('SoftmaxCrossEntropyLoss (mean)', () =>
     check({
       inputs: [{ name: 'logits', shape: [3, 5] }],

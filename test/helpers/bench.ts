@@ -21,7 +21,7 @@ export function smallBench(runtime: RuntimeName, ep: Ep, o: Partial<BenchOptions
     graphOpt: 'all',
     input: 'device',
     fetch: 'grads',
-    model: { ...DEFAULT_OPTIONS, batch: 1, imageSize: 67, lrnImpl: f.lrnImpl },
+    model: { ...DEFAULT_OPTIONS, batch: 1, imageSize: 67, lrnImpl: f.lrnImpl, dropoutImpl: f.dropoutImpl },
     training: { ...DEFAULT_TRAINING, maxpoolGrad: f.maxpoolGrad, convWeightGrad: f.convWeightGrad },
     profileSteps: 0,
     collectOutputs: true,

@@ -27,6 +27,7 @@ const VARIANTS: [string, Partial<AlexNetOptions>, number[]][] = [
   ['no-lrn', { lrn: 'none' }, [2, 256, 6, 6]],
   ['paper-lrn-decomposed', { lrn: 'paper', lrnImpl: 'decomposed' }, [2, 256, 6, 6]],
   ['fc-dropout', { head: 'fc', dropout: 0.5 }, [2, 1000]],
+  ['fc-dropout-decomposed', { head: 'fc', dropout: 0.5, dropoutImpl: 'decomposed' }, [2, 1000]],
   ['dynamic-fc', { batch: 'dynamic', head: 'fc', classes: 10 }, [2, 10]],
   ['small-image', { imageSize: 67, lrn: 'paper' }, [2, 256, 1, 1]],
 ];

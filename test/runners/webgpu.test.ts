@@ -10,6 +10,7 @@ import { normalTensor } from '../../src/model/random.js';
 import { buildTrainingModel } from '../../src/model/training.js';
 import { createNodeRunner } from '../../src/runners/ort-node.js';
 import { BIN, tempDir } from '../helpers/cli.js';
+import { relativeError } from '../helpers/compare.js';
 
 /**
  * The WebGPU EP of onnxruntime-node, on whatever Vulkan driver the machine has; on a CPU-only machine that is
@@ -59,16 +60,7 @@ describe.skipIf(!icd)(`WebGPU EP (onnxruntime-node)${icd ? '' : ` skipped: ${why
     const a = await gpu.run();
     const b = await cpu.run();
     for (const name of fetches.filter((n) => n.endsWith('_grad'))) {
-      const x = a[name]!.data as Float32Array;
-      const y = b[name]!.data as Float32Array;
-      let err = 0;
-      let scale = 0;
-      for (let i = 0; i < y.length; i++) {
-        err = Math.max(err, Math.abs(x[i]! - y[i]!));
-        scale = Math.max(scale, Math.abs(y[i]!));
-      }
-      expect(scale).toBeGreaterThan(0);
-      expect(err / scale, name).toBeLessThan(1e-3);
+      expect(relativeError(a[name]!.data as Float32Array, b[name]!.data as Float32Array), name).toBeLessThan(1e-3);
     }
     await gpu.release();
     await cpu.release();
