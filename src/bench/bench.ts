@@ -292,8 +292,13 @@ async function timeInBrowser(browser: BrowserBench, o: BenchOptions, p: Prepared
     stats: summarize(r.durations),
     sessionCreate: r.sessionCreateS,
     firstRun: r.firstRunS,
-    outputs: r.outputs,
+    outputs: r.outputs && Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, { dims: v.dims, data: fromBase64(v.base64) }])),
   };
+}
+
+function fromBase64(s: string): Float32Array {
+  const bytes = Buffer.from(s, 'base64');
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
 
 function warnFallback(placement: Placement, ep: Ep, log: (line: string) => void): void {

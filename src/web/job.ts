@@ -40,5 +40,6 @@ export interface BrowserJobResult {
   sessionCreateS: number;
   firstRunS: number;
   durations: number[];
-  outputs?: Record<string, { dims: number[]; data: number[] }>;
+  /** float32 outputs as base64 of their little-endian bytes (a JSON array of millions of numbers is far slower). */
+  outputs?: Record<string, { dims: number[]; base64: string }>;
 }

@@ -59,6 +59,13 @@ export async function checkEp(ep: string): Promise<{ problem?: string; adapter?:
   return { adapter: name || (info.isFallbackAdapter ? 'software adapter' : 'unnamed adapter') };
 }
 
+function toBase64(data: Float32Array): string {
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
 async function fetchBytes(url: string): Promise<ArrayBuffer> {
   const r = await fetch(url);
   if (!r.ok) throw new Error(`GET ${url}: ${r.status} ${await r.text()}`);
@@ -118,7 +125,7 @@ export async function runJob(job: BrowserJob, log: (line: string) => void): Prom
     };
     if (job.collectOutputs) {
       result.outputs = {};
-      for (const [name, t] of Object.entries(out)) result.outputs[name] = { dims: [...t.dims], data: Array.from(t.data as Float32Array, Number) };
+      for (const [name, t] of Object.entries(out)) result.outputs[name] = { dims: [...t.dims], base64: toBase64(t.data as Float32Array) };
     }
     return result;
   } finally {
