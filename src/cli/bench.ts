@@ -9,13 +9,21 @@ import { ortNodeVersion } from '../runners/ort-node.js';
 import { ortWebVersion } from '../runners/ort-web.js';
 import { RUNTIME_EPS, type Ep, type GraphOptLevel, type InputPlacement, type RuntimeName } from '../runners/types.js';
 import { UsageError } from './errors.js';
-import { modelOptionsFrom, trainingOptionsFrom, withModelOptions, withTrainingOptions, type RawModelArgs, type RawTrainingArgs } from './model-options.js';
+import { modelOptionsFrom, trainingOptionsFrom, withModelOptions, withTrainingOptions, type FormulationAuto, type RawModelArgs, type RawTrainingArgs } from './model-options.js';
 
 export const command = 'bench';
+
+/** What `auto` picks for each graph formulation (see `formulationFor`). */
+const AUTO: FormulationAuto = {
+  lrnImpl: 'decomposed on webgpu (no LRN kernel) and cpu/wasm (faster), op on cuda',
+  dropoutImpl: 'decomposed on webgpu (no training-mode Dropout kernel in onnxruntime-web), op elsewhere',
+  maxpoolGrad: 'mask on webgpu (no Indices output), scatter elsewhere',
+  convWeightGrad: 'matmul on cpu/wasm (faster there), conv elsewhere',
+};
 export const describe = "Time AlexNet forward and forward-backward on ONNX Runtime with the seeds' burn-in statistics";
 
 export function builder(y: Argv) {
-  return withTrainingOptions(withModelOptions(y))
+  return withTrainingOptions(withModelOptions(y, AUTO), AUTO)
     .option('runtime', { describe: 'node: onnxruntime-node; web: onnxruntime-web in Node; browser: onnxruntime-web in a headless Chromium page', choices: ['node', 'web', 'browser'], default: 'node' })
     .option('ep', { describe: 'execution provider: node: cpu|cuda|webgpu (default cpu); web and browser: wasm|webgpu (default wasm)', choices: ['cpu', 'cuda', 'webgpu', 'wasm'] })
     .option('browser', { describe: `Chromium or Chrome for --runtime browser (never downloaded)`, type: 'string', default: DEFAULT_BROWSER })
@@ -29,11 +37,7 @@ export function builder(y: Argv) {
     .option('graph-opt', { describe: "ONNX Runtime graph optimization level", choices: ['disabled', 'basic', 'extended', 'all'], default: 'all' })
     .option('model', { describe: 'bench this .onnx file instead of building one (model options are then read from the file)', type: 'string' })
     .option('json', { describe: 'write the results as JSON to this file', type: 'string' })
-    .option('profile', { describe: 'after timing, profile N more steps and print kernel time per layer, forward and backward', type: 'number', default: 0 })
-    .option('lrn-impl', { describe: 'LRN as the ONNX op or decomposed; auto: decomposed on webgpu (no LRN kernel) and cpu/wasm (faster), op on cuda', choices: ['auto', 'op', 'decomposed'], default: 'auto' })
-    .option('dropout-impl', { describe: 'dropout as the op or decomposed; auto: decomposed on webgpu (no training-mode Dropout kernel in onnxruntime-web), op elsewhere', choices: ['auto', 'op', 'decomposed'], default: 'auto' })
-    .option('maxpool-grad', { describe: 'MaxPool gradient: scatter or mask; auto: mask on webgpu (no Indices output), scatter elsewhere', choices: ['auto', 'scatter', 'mask'], default: 'auto' })
-    .option('conv-weight-grad', { describe: 'conv weight gradient: conv or matmul; auto: matmul on cpu/wasm (faster there), conv elsewhere', choices: ['auto', 'conv', 'matmul'], default: 'auto' });
+    .option('profile', { describe: 'after timing, profile N more steps and print kernel time per layer, forward and backward', type: 'number', default: 0 });
 }
 
 type Args = ArgumentsCamelCase<

@@ -91,6 +91,14 @@ describe('alexnet-onnx bench (CPU EP)', () => {
     expect(r.stderr).toMatch(message);
   });
 
+  it("offers 'auto' once, as the default, for each graph formulation option", () => {
+    const help = cli(['bench', '--help']).stdout.replace(/\s+/g, ' ');
+    expect(help.match(/\[choices: "auto", "op", "decomposed"\] \[default: "auto"\]/g)).toHaveLength(2);
+    expect(help).toContain('[choices: "auto", "scatter", "mask"] [default: "auto"]');
+    expect(help).toContain('[choices: "auto", "conv", "matmul"] [default: "auto"]');
+    expect(help).not.toMatch(/"auto", "(op|scatter|conv)", "\w+", "/);
+  });
+
   it('runs onnxruntime-web in Node with the same lines, summary and JSON fields', () => {
     const json = join(tempDir(), 'w.json');
     const r = cli(['bench', '--runtime', 'web', ...SMALL, '--threads', '1', '--json', json]);
