@@ -4,8 +4,8 @@ import { expectSameOutputs } from '../helpers/compare.js';
 
 /**
  * onnxruntime-web's WebGPU build in Node, with navigator.gpu from the npm `webgpu` package (Dawn) over the machine's
- * Vulkan driver; on a CPU-only machine that is Mesa's lavapipe from the test set-up. Lavapipe is slow and the first
- * shader pipeline of a process took about 35 s here, so this is one tiny run of each mode.
+ * Vulkan driver; on a CPU-only machine that is Mesa's lavapipe from the test set-up. Lavapipe is slow, so this is one
+ * tiny run of each mode.
  */
 const icd = inject('vulkanIcd');
 const why = inject('vulkanIcdProblem');
@@ -21,8 +21,13 @@ describe.skipIf(!icd)(`onnxruntime-web webgpu in Node${icd ? '' : ` skipped: ${w
     ]);
     expect(web.results[1]!.formulation).toEqual({ lrn_impl: 'decomposed', dropout_impl: '-', maxpool_grad: 'mask', conv_weight_grad: 'conv' });
     expect(web.results[0]!.device).toContain('Dawn, npm webgpu');
+    expect(web.results[0]!.device).toContain('V8 Liftoff only');
     for (let i = 0; i < 2; i++) expectSameOutputs(web.results[i]!, node.results[i]!, 1e-3);
   }, 400_000);
+
+  it('refuses the WebAssembly-only build in the same process once the WebGPU build has set Liftoff-only compilation', async () => {
+    await expect(benchWithLines(smallBench('web', 'wasm'))).rejects.toThrow(/compiles WebAssembly with V8's Liftoff only .* time --ep wasm in a separate process/);
+  });
 
   it('says why it cannot use more than one WebAssembly thread in Node', async () => {
     await expect(benchWithLines(smallBench('web', 'webgpu', { threads: 2 }))).rejects.toThrow(/one thread in Node: use --threads 1/);
