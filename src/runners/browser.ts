@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import type { Tensor } from 'onnxruntime-common';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startPageServer, type PageServer } from '../serve/server.js';
-import type { BrowserJob, BrowserJobResult, FeedSpec } from '../web/job.js';
+import { serveFeeds, startPageServer, type PageServer } from '../serve/server.js';
+import type { BrowserJob, BrowserJobResult } from '../web/job.js';
 import { EpUnavailableError } from './ort-node.js';
 
 /** Debian's Chromium; we never download a browser. */
@@ -51,13 +51,8 @@ function bench(browser: Browser, page: Page, server: PageServer, setLog: (f: (li
   return {
     browserVersion: browser.version(),
     async runJob(job, model, feeds, log) {
-      const blobs = [server.addBlob(model)];
-      const feedSpecs: FeedSpec[] = Object.entries(feeds).map(([name, t]) => {
-        const data = t.data as Float32Array | BigInt64Array;
-        const url = server.addBlob(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-        blobs.push(url);
-        return { name, type: t.type as FeedSpec['type'], dims: [...t.dims], url };
-      });
+      const feedSpecs = serveFeeds(server, feeds);
+      const blobs = [server.addBlob(model), ...feedSpecs.map((f) => f.url)];
       setLog(log);
       try {
         const full: BrowserJob = { ...job, modelUrl: blobs[0]!, feeds: feedSpecs };

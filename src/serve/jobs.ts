@@ -3,8 +3,8 @@ import { DEFAULT_OPTIONS, validateOptions, type AlexNetOptions, type LrnPreset }
 import { DEFAULT_TRAINING, validateTraining } from '../model/training.js';
 import { formulationFor, MODE_LABEL, prepareMode, type BenchMode, type BenchOptions } from '../bench/bench.js';
 import { RUNTIME_EPS, type WebEp } from '../runners/types.js';
-import type { BrowserJob, FeedSpec } from '../web/job.js';
-import { send, type ApiHandler, type PageServer } from './server.js';
+import type { BrowserJob } from '../web/job.js';
+import { send, serveFeeds, type ApiHandler, type PageServer } from './server.js';
 
 /** What the page shows beside a job's timings. */
 export interface JobInfo {
@@ -89,10 +89,7 @@ export function jobApi(server: () => PageServer): ApiHandler {
       const p = prepareMode(options, mode);
       previous.forEach((b) => server().drop(b));
       const modelUrl = server().addBlob(p.bytes);
-      const feeds: FeedSpec[] = Object.entries(p.feeds).map(([name, t]) => {
-        const data = t.data as Float32Array | BigInt64Array;
-        return { name, type: t.type as FeedSpec['type'], dims: [...t.dims], url: server().addBlob(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) };
-      });
+      const feeds = serveFeeds(server(), p.feeds);
       previous = [modelUrl, ...feeds.map((f) => f.url)];
       const job: BrowserJob = { ep: options.ep as WebEp, threads: options.threads, graphOpt: options.graphOpt, modelUrl, feeds, fetches: p.fetches, label: MODE_LABEL[mode], burnIn: options.burnIn, steps: options.steps, logEvery: options.logEvery };
       const meta = p.parsed.metadata;

@@ -4,7 +4,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Tensor } from 'onnxruntime-common';
 import { ortWebDir } from '../runners/ort-web.js';
+import type { FeedSpec } from '../web/job.js';
 
 /**
  * Static roots: the page itself, our compiled modules the page imports (always from dist/, also when this file runs
@@ -100,6 +102,14 @@ export async function startPageServer(o: { port?: number; host?: string; api?: A
         server.close(() => resolve());
       }),
   };
+}
+
+/** Serves each feed's bytes from `server` and describes it for the page. */
+export function serveFeeds(server: PageServer, feeds: Record<string, Tensor>): FeedSpec[] {
+  return Object.entries(feeds).map(([name, t]) => {
+    const data = t.data as Float32Array | BigInt64Array;
+    return { name, type: t.type as FeedSpec['type'], dims: [...t.dims], url: server.addBlob(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) };
+  });
 }
 
 /** Sends a complete response with the cross-origin isolation headers. */
