@@ -2,8 +2,8 @@
 // One command that times alexnet-onnx on every runtime/EP this machine has, plus the PyTorch eager peer on the same
 // weights, then prints a ratio table and writes the reports and an SVG chart to docs/results/.
 //
-//   node scripts/compare.mjs [--batch 32] [--steps 100] [--burn-in 10] [--log-every 10] [--targets node/cpu,web/wasm]
-//                            [--software-gpu] [--out docs/results]
+//   node scripts/compare.mjs [--batch 32] [--steps 100] [--burn-in 10] [--log-every 10] [--fetch grads|sum]
+//                            [--targets node/cuda,pytorch/cuda] [--software-gpu] [--out docs/results]
 //
 // Targets that cannot run here are listed with the reason, never dropped silently. WebGPU on a software adapter
 // (lavapipe, SwiftShader) is seconds per step, so it is left out unless --software-gpu is given.
@@ -17,21 +17,29 @@ import { DEFAULT_BROWSER } from '../dist/runners/browser.js';
 import { installNodeWebGpu } from '../dist/runners/node-webgpu.js';
 import { checkCudaSetup } from '../dist/runners/ort-node.js';
 
-const { values: a } = parseArgs({
-  options: {
-    batch: { type: 'string', default: '32' },
-    steps: { type: 'string', default: '100' },
-    'burn-in': { type: 'string', default: '10' },
-    'log-every': { type: 'string', default: '10' },
-    targets: { type: 'string' },
-    'software-gpu': { type: 'boolean', default: false },
-    out: { type: 'string', default: 'docs/results' },
-  },
-});
+const USAGE = 'usage: node scripts/compare.mjs [--batch N] [--steps N] [--burn-in N] [--log-every N] [--fetch grads|sum] [--targets a/b,...] [--software-gpu] [--out DIR]';
+const OPTIONS = {
+  batch: { type: 'string', default: '32' },
+  steps: { type: 'string', default: '100' },
+  'burn-in': { type: 'string', default: '10' },
+  'log-every': { type: 'string', default: '10' },
+  fetch: { type: 'string', default: 'grads' },
+  targets: { type: 'string' },
+  'software-gpu': { type: 'boolean', default: false },
+  out: { type: 'string', default: 'docs/results' },
+};
+let a;
+try {
+  a = parseArgs({ options: OPTIONS }).values;
+} catch (err) {
+  console.error(`compare: ${err.message}\n${USAGE}`);
+  process.exit(2);
+}
 process.chdir(new URL('..', import.meta.url).pathname);
 const BIN = 'dist/cli/bin.js';
 const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-const loop = ['--batch', a.batch, '--steps', a.steps, '--burn-in', a['burn-in'], '--log-every', a['log-every']];
+// The same loop and the same fetches on both sides.
+const loop = ['--batch', a.batch, '--steps', a.steps, '--burn-in', a['burn-in'], '--log-every', a['log-every'], '--fetch', a.fetch];
 const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 mkdirSync(a.out, { recursive: true });
 mkdirSync('graphs', { recursive: true });
