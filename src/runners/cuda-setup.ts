@@ -2,13 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ortNodeBinDir, ortNodeVersion } from './ort-node.js';
+import { CUDA_EP_FILES, ortNodeBinDir, ortNodeVersion } from './ort-node.js';
 
 /** The CUDA 13 build of the ONNX Runtime 1.29.0 CUDA EP on the npm registry. */
 export const DEFAULT_CUDA_EP_SOURCE = 'com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9';
-
-/** The provider libraries onnxruntime-node loads for `executionProviders: ['cuda']`. */
-export const CUDA_EP_FILES = ['libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so'];
 
 export interface CudaSetupResult {
   source: string;

@@ -1,4 +1,4 @@
-import { EpUnavailableError } from './ort-node.js';
+import { noWebGpuAdapter } from './ort-node.js';
 
 interface DawnModule {
   create(options: string[]): GPU;
@@ -41,12 +41,7 @@ async function install(): Promise<string> {
     Object.defineProperty(globalThis.navigator, 'gpu', { value: gpu, configurable: true });
   }
   const adapter = await gpu.requestAdapter();
-  if (!adapter) {
-    throw new EpUnavailableError(
-      'no WebGPU adapter: Dawn (npm webgpu) found no usable Vulkan driver. Install the GPU vendor\'s Vulkan driver, ' +
-        'or for a CPU-only test Mesa >= 24 lavapipe with VK_DRIVER_FILES pointing at its ICD JSON (scripts/setup-lavapipe.sh)',
-    );
-  }
+  if (!adapter) throw noWebGpuAdapter('Dawn (npm webgpu)');
   const info = adapter.info;
   return [info.description || info.device, info.vendor, info.architecture].filter(Boolean).join(', ') || 'unnamed adapter';
 }

@@ -16,6 +16,22 @@ export class EpUnavailableError extends Error {
   override name = 'EpUnavailableError';
 }
 
+/** The provider libraries onnxruntime-node loads for `executionProviders: ['cuda']`. */
+export const CUDA_EP_FILES = ['libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so'];
+
+/** Why a WebGPU EP found no adapter, and what to install; `dawn` names the Dawn in use. */
+export function noWebGpuAdapter(dawn: string): EpUnavailableError {
+  return new EpUnavailableError(
+    `no WebGPU adapter: ${dawn} found no usable Vulkan driver. Install the GPU vendor's Vulkan driver (NVIDIA: the driver's Vulkan ICD), ` +
+      'or for a CPU-only test Mesa >= 24 lavapipe with VK_DRIVER_FILES pointing at its ICD JSON (scripts/setup-lavapipe.sh)',
+  );
+}
+
+/** This machine's CPU model and core count, for device lines. */
+export function cpuDescription(): string {
+  return `${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores`;
+}
+
 /** onnxruntime-node's version, from its package.json. */
 export function ortNodeVersion(): string {
   return (require('onnxruntime-node/package.json') as { version: string }).version;
@@ -41,7 +57,7 @@ export function nvidiaGpu(): string | undefined {
 /** Checks what the CUDA EP needs before ONNX Runtime tries (and fails with a long native message). */
 export function checkCudaSetup(): void {
   const dir = ortNodeBinDir();
-  const missing = ['libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so'].filter((f) => !existsSync(join(dir, f)));
+  const missing = CUDA_EP_FILES.filter((f) => !existsSync(join(dir, f)));
   if (missing.length) {
     throw new EpUnavailableError(`the CUDA execution provider is not installed (${missing.join(', ')} missing in ${dir}): run 'alexnet-onnx setup cuda'`);
   }
@@ -51,12 +67,7 @@ export function checkCudaSetup(): void {
 /** Rewrites ONNX Runtime's session-creation errors for an EP into one line that says what is missing. */
 export function explainEpError(ep: string, err: unknown): Error {
   const msg = err instanceof Error ? err.message : String(err);
-  if (ep === 'webgpu' && /adapter/i.test(msg)) {
-    return new EpUnavailableError(
-      'no WebGPU adapter: Dawn found no usable Vulkan driver. Install the GPU vendor\'s Vulkan driver (NVIDIA: the driver\'s Vulkan ICD), ' +
-        'or for a CPU-only test Mesa >= 24 lavapipe with VK_DRIVER_FILES pointing at its ICD JSON (scripts/setup-lavapipe.sh)',
-    );
-  }
+  if (ep === 'webgpu' && /adapter/i.test(msg)) return noWebGpuAdapter('Dawn');
   if (ep === 'cuda') {
     const lib = /(lib(?:cudnn|cublas|cublasLt|cudart|cufft|curand|nvrtc)[\w.]*\.so[\w.]*)/.exec(msg)?.[1];
     if (lib) {
@@ -74,8 +85,7 @@ function firstLine(s: string): string {
 }
 
 function describeDevice(ep: string): string {
-  const cpu = `${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores`;
-  if (ep === 'cpu') return cpu;
+  if (ep === 'cpu') return cpuDescription();
   const gpu = nvidiaGpu();
   if (ep === 'cuda') return gpu ?? 'unknown NVIDIA GPU';
   const icd = process.env.VK_DRIVER_FILES ? ` via ${process.env.VK_DRIVER_FILES}` : '';

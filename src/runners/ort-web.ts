@@ -6,7 +6,7 @@ import v8 from 'node:v8';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { placementFromLog } from './placement.js';
 import { installNodeWebGpu } from './node-webgpu.js';
-import { explainEpError } from './ort-node.js';
+import { cpuDescription, explainEpError } from './ort-node.js';
 import type { Placement, Runner, RunnerOptions, WebEp } from './types.js';
 
 const require = createRequire(import.meta.url);
@@ -108,13 +108,13 @@ const threadsInUse = new Map<WebEp, number>();
 export async function createWebRunner(o: RunnerOptions): Promise<Runner> {
   if (o.ep !== 'wasm' && o.ep !== 'webgpu') throw new Error(`onnxruntime-web has no '${o.ep}' EP here (wasm or webgpu)`);
   const ep: WebEp = o.ep;
+  // Measured: with more than one thread the WebGPU build fails to load in Node ("TypeError: fetch failed": its thread
+  // loader fetches its own script by file: URL).
+  if (ep === 'webgpu' && o.threads > 1) throw new Error('onnxruntime-web\'s WebGPU build runs its WebAssembly on one thread in Node: use --threads 1 (or 0)');
   installLogTee();
   let adapter = '';
   if (ep === 'webgpu') adapter = await installNodeWebGpu();
   const ort = await loadOrt(ep);
-  // Measured: with more than one thread the WebGPU build fails to load in Node ("TypeError: fetch failed": its thread
-  // loader fetches its own script by file: URL).
-  if (ep === 'webgpu' && o.threads > 1) throw new Error('onnxruntime-web\'s WebGPU build runs its WebAssembly on one thread in Node: use --threads 1 (or 0)');
   const threads = ep === 'webgpu' ? 1 : o.threads || defaultWasmThreads();
   const before = threadsInUse.get(ep);
   if (before !== undefined && before !== threads) {
@@ -133,12 +133,11 @@ export async function createWebRunner(o: RunnerOptions): Promise<Runner> {
   const used = ort.env.wasm.numThreads ?? threads;
   threadsInUse.set(ep, used);
   const wasm = `WebAssembly SIMD, ${used} thread${used === 1 ? '' : 's'}`;
-  const cpu = `${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores`;
   return {
     runtime: 'web',
     ep,
     ortVersion: ort.env.versions.web ?? ortWebVersion(),
-    device: ep === 'webgpu' ? `${adapter} (Dawn, npm webgpu; ${wasm}, V8 Liftoff only, for CPU nodes)` : `${cpu} (${wasm})`,
+    device: ep === 'webgpu' ? `${adapter} (Dawn, npm webgpu; ${wasm}, V8 Liftoff only, for CPU nodes)` : `${cpuDescription()} (${wasm})`,
     async run(): Promise<Record<string, Tensor>> {
       return (await session.run(o.feeds, o.fetches)) as Record<string, Tensor>;
     },
