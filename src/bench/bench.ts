@@ -23,6 +23,9 @@ import { summarize, type Statistics } from './statistics.js';
 export type BenchMode = 'forward' | 'forward-backward';
 export type FetchKind = 'grads' | 'sum';
 
+/** The seeds' loop: 10 burn-in steps, 100 timed steps, a line every 10. */
+export const DEFAULT_LOOP = { steps: 100, burnIn: 10, logEvery: 10 } as const;
+
 /** Seed labels, as in the seeds' `info_string`. */
 export const MODE_LABEL: Record<BenchMode, string> = { forward: 'Forward', 'forward-backward': 'Forward-backward' };
 

@@ -1,13 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
-import { formulationFor, hasGradients, runBench, unsupported, type BenchMode, type BenchOptions, type FetchKind } from '../bench/bench.js';
+import { DEFAULT_LOOP, formulationFor, hasGradients, runBench, unsupported, type BenchMode, type BenchOptions, type FetchKind } from '../bench/bench.js';
 import { formatSummary } from '../bench/report.js';
 import { writeFileAtomic } from '../model/export.js';
 import { parseModel } from '../onnx/parse.js';
 import { DEFAULT_BROWSER } from '../runners/browser.js';
 import { ortNodeVersion } from '../runners/ort-node.js';
 import { ortWebVersion } from '../runners/ort-web.js';
-import { RUNTIME_EPS, type Ep, type GraphOptLevel, type InputPlacement, type RuntimeName } from '../runners/types.js';
+import { GRAPH_OPT_LEVELS, RUNTIME_EPS, type Ep, type GraphOptLevel, type InputPlacement, type RuntimeName } from '../runners/types.js';
 import { UsageError } from './errors.js';
 import { modelOptionsFrom, trainingOptionsFrom, withModelOptions, withTrainingOptions, type FormulationAuto, type RawModelArgs, type RawTrainingArgs } from './model-options.js';
 
@@ -28,13 +28,13 @@ export function builder(y: Argv) {
     .option('ep', { describe: 'execution provider: node: cpu|cuda|webgpu (default cpu); web and browser: wasm|webgpu (default wasm)', choices: ['cpu', 'cuda', 'webgpu', 'wasm'] })
     .option('browser', { describe: `Chromium or Chrome for --runtime browser (never downloaded)`, type: 'string', default: DEFAULT_BROWSER })
     .option('mode', { describe: 'what to time (default: both, or forward for a --model without gradients)', choices: ['forward', 'forward-backward', 'both'] })
-    .option('steps', { describe: 'timed steps', type: 'number', default: 100 })
-    .option('burn-in', { describe: 'untimed steps before timing', type: 'number', default: 10 })
-    .option('log-every', { describe: 'print a step line every N timed steps', type: 'number', default: 10 })
+    .option('steps', { describe: 'timed steps', type: 'number', default: DEFAULT_LOOP.steps })
+    .option('burn-in', { describe: 'untimed steps before timing', type: 'number', default: DEFAULT_LOOP.burnIn })
+    .option('log-every', { describe: 'print a step line every N timed steps', type: 'number', default: DEFAULT_LOOP.logEvery })
     .option('input', { describe: 'device: images resident on the device for the whole run (like tf.Variable); host: fed every step', choices: ['device', 'host'], default: 'device' })
     .option('fetch', { describe: 'forward-backward: fetch every gradient to the host (grads, as the seeds) or only grad_sq_sum (sum)', choices: ['grads', 'sum'], default: 'grads' })
     .option('threads', { describe: "CPU threads: node: intra-op threads (0: ORT's default); web/browser: WebAssembly threads (0: one per core)", type: 'number', default: 0 })
-    .option('graph-opt', { describe: "ONNX Runtime graph optimization level", choices: ['disabled', 'basic', 'extended', 'all'], default: 'all' })
+    .option('graph-opt', { describe: "ONNX Runtime graph optimization level", choices: GRAPH_OPT_LEVELS, default: 'all' })
     .option('model', { describe: 'bench this .onnx file instead of building one (model options are then read from the file)', type: 'string' })
     .option('json', { describe: 'write the results as JSON to this file', type: 'string' })
     .option('profile', { describe: 'after timing, profile N more steps and print kernel time per layer, forward and backward', type: 'number', default: 0 });

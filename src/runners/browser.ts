@@ -16,11 +16,8 @@ export const CHROMIUM_ARGS = ['--enable-unsafe-webgpu', '--enable-features=Vulka
 
 /** A headless Chromium with the benchmark page open, served from 127.0.0.1 with cross-origin isolation. */
 export interface BrowserBench {
-  readonly browserVersion: string;
   /** Runs one job in the page; step lines reach `log` as the page prints them. */
   runJob(job: Omit<BrowserJob, 'modelUrl' | 'feeds'>, model: Uint8Array, feeds: Record<string, Tensor>, log: (line: string) => void): Promise<BrowserJobResult>;
-  /** Saves a PNG of the page (for the test artifacts). */
-  screenshot(path: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -49,7 +46,6 @@ export async function openBrowserBench(o: { browserPath?: string } = {}): Promis
 
 function bench(browser: Browser, page: Page, server: PageServer, setLog: (f: (line: string) => void) => void): BrowserBench {
   return {
-    browserVersion: browser.version(),
     async runJob(job, model, feeds, log) {
       const feedSpecs = serveFeeds(server, feeds);
       const blobs = [server.addBlob(model), ...feedSpecs.map((f) => f.url)];
@@ -65,9 +61,6 @@ function bench(browser: Browser, page: Page, server: PageServer, setLog: (f: (li
         setLog(() => {});
         blobs.forEach((b) => server.drop(b));
       }
-    },
-    screenshot: async (path) => {
-      await page.screenshot({ path, fullPage: true });
     },
     async close() {
       await browser.close();

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { DEFAULT_OPTIONS, validateOptions, type AlexNetOptions, type LrnPreset } from '../model/alexnet.js';
 import { DEFAULT_TRAINING, validateTraining } from '../model/training.js';
-import { formulationFor, MODE_LABEL, prepareMode, type BenchMode, type BenchOptions } from '../bench/bench.js';
+import { DEFAULT_LOOP, formulationFor, MODE_LABEL, prepareMode, type BenchMode, type BenchOptions } from '../bench/bench.js';
 import { RUNTIME_EPS, type WebEp } from '../runners/types.js';
 import type { BrowserJob } from '../web/job.js';
 import { send, serveFeeds, type ApiHandler, type PageServer } from './server.js';
@@ -48,7 +48,7 @@ export function benchOptionsFromQuery(q: URLSearchParams): { options: BenchOptio
   const model: AlexNetOptions = {
     ...DEFAULT_OPTIONS,
     batch: intParam(q, 'batch', DEFAULT_OPTIONS.batch as number, 1, 512),
-    imageSize: intParam(q, 'imageSize', 224, 1, 1024),
+    imageSize: intParam(q, 'imageSize', DEFAULT_OPTIONS.imageSize, 1, 1024),
     lrn: choiceParam<LrnPreset | 'none'>(q, 'lrn', ['tf-benchmark', 'paper', 'none'], 'tf-benchmark'),
     head: choiceParam(q, 'head', ['none', 'fc'] as const, 'none'),
     lrnImpl: f.lrnImpl,
@@ -61,9 +61,9 @@ export function benchOptionsFromQuery(q: URLSearchParams): { options: BenchOptio
     runtime: 'browser',
     ep,
     modes: [mode],
-    steps: intParam(q, 'steps', 100, 1, 10_000),
-    burnIn: intParam(q, 'burnIn', 10, 0, 1000),
-    logEvery: intParam(q, 'logEvery', 10, 1, 10_000),
+    steps: intParam(q, 'steps', DEFAULT_LOOP.steps, 1, 10_000),
+    burnIn: intParam(q, 'burnIn', DEFAULT_LOOP.burnIn, 0, 1000),
+    logEvery: intParam(q, 'logEvery', DEFAULT_LOOP.logEvery, 1, 10_000),
     threads: intParam(q, 'threads', 0, 0, 256),
     graphOpt: 'all',
     input: 'device',
