@@ -11,7 +11,7 @@ import { parseModel, type ParsedModel } from '../onnx/parse.js';
 import { encodeProto, tensorProto } from '../onnx/serialize.js';
 import { numElements } from '../onnx/types.js';
 import { openBrowserBench, type BrowserBench } from '../runners/browser.js';
-import { fallbackNodes, placementFromLog } from '../runners/placement.js';
+import { fallbackNodes, fallbackWarning, placementFromLog } from '../runners/placement.js';
 import { createNodeRunner } from '../runners/ort-node.js';
 import { createWebRunner } from '../runners/ort-web.js';
 import type { Ep, GraphOptLevel, InputPlacement, Placement, Runner, RunnerOptions, RuntimeName, WebEp } from '../runners/types.js';
@@ -305,8 +305,8 @@ function fromBase64(s: string): Float32Array {
 }
 
 function warnFallback(placement: Placement, ep: Ep, log: (line: string) => void): void {
-  const fallback = fallbackNodes(placement, ep);
-  if (fallback.length) log(`warning: ${fallback.length} node(s) ran on the CPU, not on ${ep}: ${fallback.join(', ')}`);
+  const warning = fallbackWarning(placement, ep);
+  if (warning) log(warning);
 }
 
 /**

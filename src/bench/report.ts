@@ -1,30 +1,35 @@
+// Only type imports here: the browser page builds its table with these functions too.
 import type { RuntimeName } from '../runners/types.js';
 import type { ModeResult } from './bench.js';
+import type { Statistics } from './statistics.js';
 
 const RUNTIME_PACKAGE: Record<RuntimeName, string> = { node: 'onnxruntime-node', web: 'onnxruntime-web in Node', browser: 'onnxruntime-web in the browser' };
 
 const ms = (s: number): string => (s * 1000).toFixed(2);
+
+/** The summary table's columns. */
+export const SUMMARY_HEADER = ['mode', 'mean ms', 'sd', 'min', 'p50', 'p90', 'p99', 'max', 'images/s', 'GFLOP/s', 'session ms', 'first run ms'];
+
+/** One summary row: step statistics in ms, throughput, and the one-off costs, all from seconds. */
+export function summaryCells(mode: string, s: Statistics, batch: number, flopsPerBatch: number | null, sessionCreateS: number, firstRunS: number): string[] {
+  const gflops = flopsPerBatch === null ? 'n/a' : (flopsPerBatch / s.mean / 1e9).toFixed(1);
+  return [mode, ms(s.mean), ms(s.sd), ms(s.min), ms(s.p50), ms(s.p90), ms(s.p99), ms(s.max), (batch / s.mean).toFixed(1), gflops, ms(sessionCreateS), ms(firstRunS)];
+}
+
+/** `WebAssembly SIMD, 2 threads` and what limits them, for device lines. */
+export function describeWasmThreads(threads: number, note = ''): string {
+  return `WebAssembly SIMD, ${threads} thread${threads === 1 ? '' : 's'}${note}`;
+}
 
 /**
  * The readable summary after the seeds' lines: one row per mode in milliseconds, then where it ran.
  */
 export function formatSummary(results: ModeResult[]): string {
   if (!results.length) return '';
-  const header = ['mode', 'mean ms', 'sd', 'min', 'p50', 'p90', 'p99', 'max', 'images/s', 'GFLOP/s', 'session ms', 'first run ms'];
-  const rows = results.map((r) => [
-    r.mode,
-    ms(r.mean_s),
-    ms(r.sd_s),
-    ms(r.min_s),
-    ms(r.p50_s),
-    ms(r.p90_s),
-    ms(r.p99_s),
-    ms(r.max_s),
-    r.images_per_s.toFixed(1),
-    r.gflops_per_s === null ? 'n/a' : r.gflops_per_s.toFixed(1),
-    ms(r.session_create_s),
-    ms(r.first_run_s),
-  ]);
+  const header = SUMMARY_HEADER;
+  const rows = results.map((r) =>
+    summaryCells(r.mode, { n: r.steps, mean: r.mean_s, sd: r.sd_s, min: r.min_s, p50: r.p50_s, p90: r.p90_s, p99: r.p99_s, max: r.max_s }, r.batch, r.flops_per_batch, r.session_create_s, r.first_run_s),
+  );
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const r0 = results[0]!;

@@ -4,7 +4,8 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import v8 from 'node:v8';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
-import { placementFromLog } from './placement.js';
+import { describeWasmThreads } from '../bench/report.js';
+import { ORT_LOG_LINE, placementFromLog } from './placement.js';
 import { installNodeWebGpu } from './node-webgpu.js';
 import { cpuDescription, explainEpError } from './ort-node.js';
 import type { Placement, Runner, RunnerOptions, WebEp } from './types.js';
@@ -72,7 +73,7 @@ function installLogTee(): void {
   if (fsModule.writeSync.alexnetTee) return;
   const original = fsModule.writeSync;
   const tee = ((fd: number, data: unknown, ...rest: unknown[]) => {
-    if (logSink && fd === 2 && typeof data === 'string' && /\[[VIWEF]:onnxruntime/.test(data)) {
+    if (logSink && fd === 2 && typeof data === 'string' && ORT_LOG_LINE.test(data)) {
       logSink.push(...data.split('\n').filter(Boolean));
       return Buffer.byteLength(data);
     }
@@ -132,7 +133,7 @@ export async function createWebRunner(o: RunnerOptions): Promise<Runner> {
   }
   const used = ort.env.wasm.numThreads ?? threads;
   threadsInUse.set(ep, used);
-  const wasm = `WebAssembly SIMD, ${used} thread${used === 1 ? '' : 's'}`;
+  const wasm = describeWasmThreads(used);
   return {
     runtime: 'web',
     ep,

@@ -42,6 +42,15 @@ export function fallbackNodes(placement: Placement, ep: string): string[] {
   return out.sort();
 }
 
+/** The warning line naming the nodes that did not run on `ep`, or undefined when all did. */
+export function fallbackWarning(placement: Placement, ep: string): string | undefined {
+  const fallback = fallbackNodes(placement, ep);
+  return fallback.length ? `warning: ${fallback.length} node(s) ran on the CPU, not on ${ep}: ${fallback.join(', ')}` : undefined;
+}
+
+/** A line of ONNX Runtime's own log (`[V:onnxruntime:...`), as onnxruntime-web prints it. */
+export const ORT_LOG_LINE = /\[[VIWEF]:onnxruntime/;
+
 /**
  * Node -> provider from ONNX Runtime's verbose session log (`VerifyEachNodeIsAssignedToAnEp`), for runtimes whose
  * profile file we cannot read (onnxruntime-web writes it inside the WebAssembly file system). When ORT says only "All

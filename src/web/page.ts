@@ -3,7 +3,8 @@
  * browser` drives the same page through `window.alexnet.runJob`. Browser code: no Node imports.
  */
 import { summarize } from '../bench/statistics.js';
-import { fallbackNodes, placementFromLog } from '../runners/placement.js';
+import { summaryCells, SUMMARY_HEADER } from '../bench/report.js';
+import { fallbackWarning, placementFromLog } from '../runners/placement.js';
 import type { BrowserJob, BrowserJobResult } from './job.js';
 import type { JobResponse } from '../serve/jobs.js';
 import { checkEp, installLogTee, runJob } from './run-job.js';
@@ -91,8 +92,6 @@ function chart(runs: Finished[]): SVGSVGElement {
 
 function resultsTable(rows: { label: string; r: BrowserJobResult; info: JobResponse['info'] }[]): HTMLTableElement {
   const table = document.createElement('table');
-  const head = ['mode', 'mean ms', 'sd', 'min', 'p50', 'p90', 'p99', 'max', 'images/s', 'GFLOP/s', 'session ms', 'first run ms'];
-  const ms = (s: number): string => (s * 1000).toFixed(2);
   const tr = (cells: string[], tag: 'th' | 'td'): HTMLTableRowElement => {
     const row = document.createElement('tr');
     for (const c of cells) {
@@ -102,11 +101,9 @@ function resultsTable(rows: { label: string; r: BrowserJobResult; info: JobRespo
     }
     return row;
   };
-  table.append(tr(head, 'th'));
+  table.append(tr(SUMMARY_HEADER, 'th'));
   for (const { label, r, info } of rows) {
-    const s = summarize(r.durations);
-    const gflops = info.flopsPerBatch === null ? 'n/a' : (info.flopsPerBatch / s.mean / 1e9).toFixed(1);
-    table.append(tr([label, ms(s.mean), ms(s.sd), ms(s.min), ms(s.p50), ms(s.p90), ms(s.p99), ms(s.max), (info.batch / s.mean).toFixed(1), gflops, ms(r.sessionCreateS), ms(r.firstRunS)], 'td'));
+    table.append(tr(summaryCells(label, summarize(r.durations), info.batch, info.flopsPerBatch, r.sessionCreateS, r.firstRunS), 'td'));
   }
   return table;
 }
@@ -139,8 +136,7 @@ async function onRun(event: SubmitEvent): Promise<void> {
       el('status').textContent = `Running ${m} on ${ep}: batch ${info.batch}, ${info.formulation}…`;
       const r = await runJob(job, report);
       rows.push({ label: m, r, info });
-      const fallback = fallbackNodes(placementFromLog(r.placementLog), job.ep);
-      report(fallback.length ? `warning: ${fallback.length} node(s) ran on the CPU, not on ${ep}: ${fallback.join(', ')}` : `all nodes ran on ${ep}`);
+      report(fallbackWarning(placementFromLog(r.placementLog), job.ep) ?? `all nodes ran on ${ep}`);
       el('results').replaceChildren(resultsTable(rows), Object.assign(document.createElement('p'), { textContent: `ONNX Runtime ${r.ortVersion} (onnxruntime-web), EP ${ep}, device: ${r.device}` }));
       el('chart').replaceChildren(chart(rows.map((x) => ({ label: x.label, durations: x.r.durations }))));
     }

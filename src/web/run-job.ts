@@ -4,6 +4,8 @@
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { timeLoop } from '../bench/harness.js';
+import { describeWasmThreads } from '../bench/report.js';
+import { ORT_LOG_LINE } from '../runners/placement.js';
 import type { BrowserJob, BrowserJobResult } from './job.js';
 
 interface OrtWeb {
@@ -26,7 +28,7 @@ export function installLogTee(): void {
     const original = console[key].bind(console);
     console[key] = (...args: unknown[]): void => {
       const text = args.map(String).join(' ');
-      if (logSink.lines && /\[[VIWEF]:onnxruntime/.test(text)) logSink.lines.push(...text.split('\n'));
+      if (logSink.lines && ORT_LOG_LINE.test(text)) logSink.lines.push(...text.split('\n'));
       else original(...args);
     };
   }
@@ -111,7 +113,7 @@ export async function runJob(job: BrowserJob, log: (line: string) => void): Prom
     const firstRunS = (performance.now() - first) / 1000;
     const loop = await timeLoop(() => session.run(feeds, job.fetches), { label: job.label, burnIn: job.burnIn, steps: job.steps, logEvery: job.logEvery, log });
     const threads = ort.env.wasm.numThreads ?? 1;
-    const wasm = `WebAssembly SIMD, ${threads} thread${threads === 1 ? '' : 's'}${crossOriginIsolated ? '' : ', not cross-origin isolated'}`;
+    const wasm = describeWasmThreads(threads, crossOriginIsolated ? '' : ', not cross-origin isolated');
     const device = job.ep === 'webgpu' ? `${browserName()}, WebGPU adapter: ${adapter} (${wasm} for CPU nodes)` : `${browserName()}, ${navigator.hardwareConcurrency} logical cores (${wasm})`;
     const result: BrowserJobResult = {
       ortVersion: ort.env.versions.web ?? 'unknown',
