@@ -216,12 +216,12 @@ interface Timed {
  */
 export function unsupported(o: BenchOptions): string | undefined {
   if (o.profileSteps > 0 && o.runtime !== 'node') return '--profile needs --runtime node: onnxruntime-web keeps its profile inside the WebAssembly file system';
+  if (o.runtime === 'node' || o.ep !== 'webgpu' || !o.modes.includes('forward-backward')) return undefined;
+  // Only here is a --model file's metadata needed, so only here is it parsed.
   const meta = o.modelFile ? parseModel(o.modelFile.bytes).metadata : undefined;
   const dropout = meta ? Number(meta['alexnet.dropout'] ?? 0) : o.model.dropout;
   const dropoutOp = (meta ? meta['alexnet.dropoutImpl'] ?? 'op' : o.model.dropoutImpl) === 'op';
-  if (o.runtime !== 'node' && o.ep === 'webgpu' && dropout > 0 && dropoutOp && o.modes.includes('forward-backward')) {
-    return "onnxruntime-web's WebGPU build has no kernel for the training graph's Dropout op: use --dropout-impl decomposed (or auto)";
-  }
+  if (dropout > 0 && dropoutOp) return "onnxruntime-web's WebGPU build has no kernel for the training graph's Dropout op: use --dropout-impl decomposed (or auto)";
   return undefined;
 }
 
