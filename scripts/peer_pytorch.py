@@ -73,6 +73,8 @@ def main():
     args = p.parse_args()
     if args.steps < 1 or args.burn_in < 0 or args.log_every < 1:
         p.error("--steps and --log-every must be >= 1, --burn-in >= 0")
+    if args.tf32 and os.environ.get("NVIDIA_TF32_OVERRIDE") == "0":
+        p.error("--tf32 asks for TF32, but NVIDIA_TF32_OVERRIDE=0 in the environment turns it off: unset it")
     if args.device == "cuda" and not torch.cuda.is_available():
         p.error("--device cuda: PyTorch sees no CUDA device")
     if args.threads:

@@ -42,6 +42,8 @@ export interface BenchOptions {
   threads: number;
   /** ONNX Runtime graph optimization level. */
   graphOpt: GraphOptLevel;
+  /** CUDA EP only: allow TF32 tensor-core math (false: strict fp32, as PyTorch with allow_tf32 off). */
+  tf32: boolean;
   input: InputPlacement;
   fetch: FetchKind;
   model: AlexNetOptions;
@@ -80,6 +82,8 @@ export interface ModeResult {
   fetch: string[];
   threads: number;
   graph_opt: GraphOptLevel;
+  /** CUDA EP: whether TF32 was allowed; null on other EPs. */
+  tf32: boolean | null;
   model: string;
   formulation: { lrn_impl: string; dropout_impl: string; maxpool_grad: string; conv_weight_grad: string };
   date: string;
@@ -215,6 +219,7 @@ interface Timed {
  * type for Dropout node ... is not set". `--dropout-impl decomposed` (the automatic choice there) avoids the op.
  */
 export function unsupported(o: BenchOptions): string | undefined {
+  if (o.tf32 && (o.runtime !== 'node' || o.ep !== 'cuda')) return '--tf32 is a CUDA EP setting: it needs --runtime node --ep cuda';
   if (o.profileSteps > 0 && o.runtime !== 'node') return '--profile needs --runtime node: onnxruntime-web keeps its profile inside the WebAssembly file system';
   if (o.runtime === 'node' || o.ep !== 'webgpu' || !o.modes.includes('forward-backward')) return undefined;
   // Only here is a --model file's metadata needed, so only here is it parsed.
@@ -251,7 +256,7 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
 }
 
 function runnerOptions(o: BenchOptions, p: PreparedMode, profileDir: string): RunnerOptions {
-  return { ep: o.ep, model: p.bytes, feeds: p.feeds, fetches: p.fetches, threads: o.threads, graphOpt: o.graphOpt, profileDir };
+  return { ep: o.ep, model: p.bytes, feeds: p.feeds, fetches: p.fetches, threads: o.threads, graphOpt: o.graphOpt, tf32: o.tf32, profileDir };
 }
 
 function createRunner(o: BenchOptions, p: PreparedMode, profileDir: string): Promise<Runner> {
@@ -369,6 +374,7 @@ function resultOf(o: BenchOptions, p: PreparedMode, t: Timed): ModeResult {
     fetch: p.fetches,
     threads: o.threads,
     graph_opt: o.graphOpt,
+    tf32: t.ep === 'cuda' ? o.tf32 : null,
     model: p.label,
     formulation: {
       lrn_impl: meta['alexnet.lrnImpl'] ?? 'unknown',

@@ -35,6 +35,7 @@ export function builder(y: Argv) {
     .option('fetch', { describe: 'forward-backward: fetch every gradient to the host (grads, as the seeds) or only grad_sq_sum (sum)', choices: ['grads', 'sum'], default: 'grads' })
     .option('threads', { describe: "CPU threads: node: intra-op threads (0: ORT's default); web/browser: WebAssembly threads (0: one per core)", type: 'number', default: 0 })
     .option('graph-opt', { describe: "ONNX Runtime graph optimization level", choices: GRAPH_OPT_LEVELS, default: 'all' })
+    .option('tf32', { describe: "--ep cuda: allow TF32 tensor-core math in cuBLAS and cuDNN (ONNX Runtime's default); without it alexnet-onnx sets NVIDIA_TF32_OVERRIDE=0 for strict fp32", type: 'boolean', default: false })
     .option('model', { describe: 'bench this .onnx file instead of building one (model options are then read from the file)', type: 'string' })
     .option('json', { describe: 'write the results as JSON to this file', type: 'string' })
     .option('profile', { describe: 'after timing, profile N more steps and print kernel time per layer, forward and backward', type: 'number', default: 0 });
@@ -54,6 +55,7 @@ type Args = ArgumentsCamelCase<
       fetch: string;
       threads: number;
       graphOpt: string;
+      tf32: boolean;
       model?: string;
       json?: string;
       profile: number;
@@ -107,6 +109,7 @@ export function benchOptionsFrom(args: Args): BenchOptions {
     threads: count('threads', args.threads, 0),
     profileSteps: count('profile', args.profile, 0),
     graphOpt: args.graphOpt as GraphOptLevel,
+    tf32: args.tf32,
     input: args.input as InputPlacement,
     fetch: args.fetch as FetchKind,
     model,

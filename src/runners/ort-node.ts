@@ -84,10 +84,35 @@ function firstLine(s: string): string {
   return s.split('\n')[0]!.slice(0, 300);
 }
 
-function describeDevice(ep: string): string {
+/** The CUDA EP's math mode, for device lines. */
+export function describeTf32(tf32: boolean): string {
+  return tf32 ? 'TF32 allowed (CUDA EP default)' : 'TF32 off (NVIDIA_TF32_OVERRIDE=0)';
+}
+
+let processTf32: boolean | undefined;
+
+/**
+ * Sets TF32 for the CUDA EP before its first session. ONNX Runtime's CUDA EP allows TF32 by default (provider option
+ * `use_tf32`, default 1: onnxruntime pull requests 19357 and 19426), and onnxruntime-node 1.29.0 passes it no option
+ * but the device id, so strict fp32 needs NVIDIA's `NVIDIA_TF32_OVERRIDE=0`, which turns TF32 off in cuBLAS and
+ * cuDNN. They read it once per process, so the first CUDA session fixes the choice and a different one later in
+ * the same process is refused rather than silently ignored.
+ */
+export function setCudaTf32(tf32: boolean, env: NodeJS.ProcessEnv = process.env): void {
+  if (processTf32 !== undefined && processTf32 !== tf32) {
+    throw new Error(`this process already runs the CUDA EP with ${describeTf32(processTf32)}: cuBLAS and cuDNN read the TF32 setting once per process, so time ${describeTf32(tf32)} in another process`);
+  }
+  if (tf32 && env.NVIDIA_TF32_OVERRIDE === '0') {
+    throw new EpUnavailableError('--tf32 asks for TF32, but NVIDIA_TF32_OVERRIDE=0 in the environment turns it off in cuBLAS and cuDNN: unset it');
+  }
+  if (!tf32) env.NVIDIA_TF32_OVERRIDE = '0';
+  processTf32 = tf32;
+}
+
+function describeDevice(ep: string, tf32: boolean): string {
   if (ep === 'cpu') return cpuDescription();
   const gpu = nvidiaGpu();
-  if (ep === 'cuda') return gpu ?? 'unknown NVIDIA GPU';
+  if (ep === 'cuda') return `${gpu ?? 'unknown NVIDIA GPU'}, ${describeTf32(tf32)}`;
   const icd = process.env.VK_DRIVER_FILES ? ` via ${process.env.VK_DRIVER_FILES}` : '';
   return `${gpu ?? 'WebGPU adapter'} (Dawn over Vulkan${icd})`;
 }
@@ -109,7 +134,10 @@ let sessionCounter = 0;
 export async function createNodeRunner(o: RunnerOptions): Promise<Runner> {
   if (o.ep === 'wasm') throw new Error("the 'wasm' EP belongs to onnxruntime-web (--runtime web or browser)");
   const ep = o.ep;
-  if (ep === 'cuda') checkCudaSetup();
+  if (ep === 'cuda') {
+    checkCudaSetup();
+    setCudaTf32(o.tf32);
+  } else if (o.tf32) throw new Error(`TF32 is a CUDA EP setting, not one of the ${ep} EP`);
   mkdirSync(o.profileDir, { recursive: true });
   const profilePrefix = join(o.profileDir, `ort-${process.pid}-${sessionCounter++}`);
   let session: ort.InferenceSession;
@@ -139,7 +167,7 @@ export async function createNodeRunner(o: RunnerOptions): Promise<Runner> {
     runtime: 'node',
     ep,
     ortVersion: ortNodeVersion(),
-    device: describeDevice(ep),
+    device: describeDevice(ep, o.tf32),
     async run(): Promise<Record<string, Tensor>> {
       const out = await session.run(o.feeds, o.fetches);
       ran = true;

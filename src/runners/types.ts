@@ -42,6 +42,8 @@ export interface RunnerOptions {
   /** CPU threads: intra-op threads on onnxruntime-node, WebAssembly threads on onnxruntime-web (0 = default). */
   threads: number;
   graphOpt: GraphOptLevel;
+  /** CUDA EP only: allow TF32 tensor-core math in cuBLAS and cuDNN (false: strict fp32). */
+  tf32: boolean;
   /** Directory for ONNX Runtime's profile of the first run (which nodes ran on which EP). */
   profileDir: string;
 }

@@ -66,6 +66,7 @@ export function benchOptionsFromQuery(q: URLSearchParams): { options: BenchOptio
     logEvery: intParam(q, 'logEvery', DEFAULT_LOOP.logEvery, 1, 10_000),
     threads: intParam(q, 'threads', 0, 0, 256),
     graphOpt: 'all',
+    tf32: false,
     input: 'device',
     fetch: 'grads',
     model,

@@ -32,6 +32,7 @@ describe('alexnet-onnx bench (CPU EP)', () => {
       expect(m.durations_s).toHaveLength(3);
       expect(m.gflops_per_s as number).toBeGreaterThan(0);
       expect(m.input).toBe('device');
+      expect(m.tf32).toBeNull();
     }
     expect(report[1]!.fetch).toHaveLength(10);
     expect(report[1]!.flops_per_batch as number).toBeGreaterThan(2 * (report[0]!.flops_per_batch as number));
@@ -84,6 +85,7 @@ describe('alexnet-onnx bench (CPU EP)', () => {
     [['--steps', '0'], 2, /--steps must be an integer >= 1, got 0/],
     [['--model', '/nonexistent/m.onnx'], 2, /--model \/nonexistent\/m\.onnx: no such file/],
     [['--ep', 'cuda'], 1, /the CUDA execution provider is not installed .* run 'alexnet-onnx setup cuda'/],
+    [['--tf32'], 2, /--tf32 is a CUDA EP setting: it needs --runtime node --ep cuda/],
   ])('refuses %j with one line and exit code %i', (args, code, message) => {
     const r = cli(['bench', ...SMALL, ...args]);
     expect(r.status).toBe(code);

@@ -19,6 +19,7 @@ export function smallBench(runtime: RuntimeName, ep: Ep, o: Partial<BenchOptions
     logEvery: 1,
     threads: 0,
     graphOpt: 'all',
+    tf32: false,
     input: 'device',
     fetch: 'grads',
     model: { ...DEFAULT_OPTIONS, batch: 1, imageSize: 67, lrnImpl: f.lrnImpl, dropoutImpl: f.dropoutImpl },

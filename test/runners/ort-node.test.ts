@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tensor } from 'onnxruntime-common';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_OPTIONS } from '../../src/model/alexnet.js';
 import { buildForwardModel, modelBytes } from '../../src/model/export.js';
 import { normalTensor } from '../../src/model/random.js';
@@ -20,8 +20,8 @@ describe('onnxruntime-node runner', () => {
     const images = normalTensor(1, 'images', 2 * 3 * 67 * 67, 0.1);
     const parsed = parseModel(bytes);
     parsed.proto.graph!.initializer!.push(tensorProto({ name: 'images', dtype: 'float32', dims: [2, 3, 67, 67], data: images }));
-    const resident = await createNodeRunner({ ep: 'cpu', model: encodeProto(parsed.proto), feeds: {}, fetches: ['output'], threads: 0, graphOpt: 'all', profileDir });
-    const host = await createNodeRunner({ ep: 'cpu', model: bytes, feeds: { images: new Tensor('float32', images, [2, 3, 67, 67]) }, fetches: ['output'], threads: 1, graphOpt: 'all', profileDir });
+    const resident = await createNodeRunner({ ep: 'cpu', model: encodeProto(parsed.proto), feeds: {}, fetches: ['output'], threads: 0, graphOpt: 'all', tf32: false, profileDir });
+    const host = await createNodeRunner({ ep: 'cpu', model: bytes, feeds: { images: new Tensor('float32', images, [2, 3, 67, 67]) }, fetches: ['output'], threads: 1, graphOpt: 'all', tf32: false, profileDir });
     const a = (await resident.run()).output!.data as Float32Array;
     const b = (await host.run()).output!.data as Float32Array;
     expect(a.length).toBe(2 * 256);
@@ -48,6 +48,25 @@ describe('onnxruntime-node runner', () => {
   it('says how to install the CUDA EP when its libraries are missing', () => {
     expect(() => checkCudaSetup()).toThrow(EpUnavailableError);
     expect(() => checkCudaSetup()).toThrow(/the CUDA execution provider is not installed .*run 'alexnet-onnx setup cuda'/);
+  });
+
+  it('turns TF32 off for strict fp32 with NVIDIA_TF32_OVERRIDE=0, once per process', async () => {
+    vi.resetModules();
+    const { setCudaTf32 } = await import('../../src/runners/ort-node.js');
+    const env: NodeJS.ProcessEnv = {};
+    setCudaTf32(false, env);
+    expect(env.NVIDIA_TF32_OVERRIDE).toBe('0');
+    setCudaTf32(false, env);
+    expect(() => setCudaTf32(true, {})).toThrow(/already runs the CUDA EP with TF32 off .* in another process/);
+  });
+
+  it('leaves TF32 to the CUDA EP with --tf32, and refuses it when the environment turns TF32 off', async () => {
+    vi.resetModules();
+    const { setCudaTf32 } = await import('../../src/runners/ort-node.js');
+    expect(() => setCudaTf32(true, { NVIDIA_TF32_OVERRIDE: '0' })).toThrow(/NVIDIA_TF32_OVERRIDE=0 in the environment turns it off.*unset it/);
+    const env: NodeJS.ProcessEnv = {};
+    setCudaTf32(true, env);
+    expect(env).toEqual({});
   });
 
   it("turns ONNX Runtime's native EP errors into one line that says what is missing", () => {

@@ -23,7 +23,7 @@ describe('onnxruntime-web wasm in Node', () => {
 
   it('refuses a second thread count in the same process (onnxruntime-web fixes it at start-up)', async () => {
     const o = smallBench('web', 'wasm', { threads: 1 });
-    await expect(createWebRunner({ ep: 'wasm', model: new Uint8Array(), feeds: {}, fetches: [], threads: o.threads, graphOpt: 'all', profileDir: '' })).rejects.toThrow(
+    await expect(createWebRunner({ ep: 'wasm', model: new Uint8Array(), feeds: {}, fetches: [], threads: o.threads, graphOpt: 'all', tf32: false, profileDir: '' })).rejects.toThrow(
       /fixes its WebAssembly threads once per process: already 2, asked for 1/,
     );
   });

@@ -55,8 +55,8 @@ describe.skipIf(!icd)(`WebGPU EP (onnxruntime-node)${icd ? '' : ` skipped: ${why
     const gpuModel = buildTrainingModel({ ...options, lrnImpl: 'decomposed' }, { loss: 'l2', wrt: 'conv', maxpoolGrad: 'mask', convWeightGrad: 'conv' });
     const cpuModel = buildTrainingModel(options, { loss: 'l2', wrt: 'conv', maxpoolGrad: 'scatter', convWeightGrad: 'conv' });
     const fetches = gpuModel.graph.outputs.map((o) => o.name);
-    const gpu = await createNodeRunner({ ep: 'webgpu', model: modelBytes(gpuModel), feeds: { images }, fetches, threads: 0, graphOpt: 'all', profileDir });
-    const cpu = await createNodeRunner({ ep: 'cpu', model: modelBytes(cpuModel), feeds: { images }, fetches, threads: 0, graphOpt: 'all', profileDir });
+    const gpu = await createNodeRunner({ ep: 'webgpu', model: modelBytes(gpuModel), feeds: { images }, fetches, threads: 0, graphOpt: 'all', tf32: false, profileDir });
+    const cpu = await createNodeRunner({ ep: 'cpu', model: modelBytes(cpuModel), feeds: { images }, fetches, threads: 0, graphOpt: 'all', tf32: false, profileDir });
     const a = await gpu.run();
     const b = await cpu.run();
     for (const name of fetches.filter((n) => n.endsWith('_grad'))) {
