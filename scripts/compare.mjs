@@ -1,29 +1,32 @@
 #!/usr/bin/env node
 // One command that times alexnet-onnx on every runtime/EP this machine has, plus the PyTorch eager peer on the same
-// weights, then prints a ratio table and writes the reports and an SVG chart to docs/results/.
+// weights, then prints a ratio table (and the GPU targets' TFLOP/s against the GPU's peak) and writes the reports
+// and an SVG chart to docs/results/.
 //
 //   node scripts/compare.mjs [--batch 32] [--steps 100] [--burn-in 10] [--log-every 10] [--fetch grads|sum]
-//                            [--targets node/cuda,pytorch/cuda] [--software-gpu] [--out docs/results]
+//                            [--tf32] [--targets node/cuda,pytorch/cuda] [--software-gpu] [--out docs/results]
 //
 // Targets that cannot run here are listed with the reason, never dropped silently. WebGPU on a software adapter
-// (lavapipe, SwiftShader) is seconds per step, so it is left out unless --software-gpu is given.
+// (lavapipe, SwiftShader) is seconds per step, so it is left out unless --software-gpu is given. Without --tf32 both
+// CUDA sides run strict fp32; with it both allow TF32 (the CUDA EP's use_tf32 default, PyTorch's allow_tf32).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { compareChartSvg, formatCompareTable } from '../dist/bench/compare.js';
+import { compareChartSvg, formatCompareTable, formatThroughputTable } from '../dist/bench/compare.js';
 import { DEFAULT_BROWSER } from '../dist/runners/browser.js';
 import { installNodeWebGpu } from '../dist/runners/node-webgpu.js';
 import { checkCudaSetup } from '../dist/runners/ort-node.js';
 
-const USAGE = 'usage: node scripts/compare.mjs [--batch N] [--steps N] [--burn-in N] [--log-every N] [--fetch grads|sum] [--targets a/b,...] [--software-gpu] [--out DIR]';
+const USAGE = 'usage: node scripts/compare.mjs [--batch N] [--steps N] [--burn-in N] [--log-every N] [--fetch grads|sum] [--tf32] [--targets a/b,...] [--software-gpu] [--out DIR]';
 const OPTIONS = {
   batch: { type: 'string', default: '32' },
   steps: { type: 'string', default: '100' },
   'burn-in': { type: 'string', default: '10' },
   'log-every': { type: 'string', default: '10' },
   fetch: { type: 'string', default: 'grads' },
+  tf32: { type: 'boolean', default: false },
   targets: { type: 'string' },
   'software-gpu': { type: 'boolean', default: false },
   out: { type: 'string', default: 'docs/results' },
@@ -35,12 +38,17 @@ try {
   console.error(`compare: ${err.message}\n${USAGE}`);
   process.exit(2);
 }
+if (a.tf32 && process.env.NVIDIA_TF32_OVERRIDE === '0') {
+  console.error('compare: --tf32 asks for TF32, but NVIDIA_TF32_OVERRIDE=0 in the environment turns it off on both sides: unset it');
+  process.exit(2);
+}
 process.chdir(new URL('..', import.meta.url).pathname);
 const BIN = 'dist/cli/bin.js';
 const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 // The same loop and the same fetches on both sides.
 const loop = ['--batch', a.batch, '--steps', a.steps, '--burn-in', a['burn-in'], '--log-every', a['log-every'], '--fetch', a.fetch];
-const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+const tf32 = (ep) => (a.tf32 && ep === 'cuda' ? ['--tf32'] : []);
+const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z') + (a.tf32 ? '-tf32' : '');
 mkdirSync(a.out, { recursive: true });
 mkdirSync('graphs', { recursive: true });
 
@@ -78,7 +86,7 @@ const all = {
 const wanted = a.targets ? a.targets.split(',') : Object.keys(all);
 for (const t of wanted) if (!(t in all)) throw new Error(`unknown target ${t}: choose from ${Object.keys(all).join(', ')}`);
 
-console.log(`== ${new Date().toISOString()} on ${hostname()}: node ${process.version}, ${cpus().length} x ${cpus()[0]?.model.trim()}; batch ${a.batch}, ${a.steps} steps after ${a['burn-in']}`);
+console.log(`== ${new Date().toISOString()} on ${hostname()}: node ${process.version}, ${cpus().length} x ${cpus()[0]?.model.trim()}; batch ${a.batch}, ${a.steps} steps after ${a['burn-in']}; CUDA math ${a.tf32 ? 'TF32 allowed' : 'strict fp32'}`);
 const reports = [];
 const skipped = [];
 const model = `graphs/compare-b${a.batch}.onnx`;
@@ -93,8 +101,8 @@ for (const target of wanted) {
   const json = join(a.out, `${stamp}-${runtime}-${ep}-b${a.batch}.json`);
   const cmd =
     runtime === 'pytorch'
-      ? [PY, ['scripts/peer_pytorch.py', '--model', model, '--device', ep, ...loop, ...(ep === 'cpu' ? ['--threads', String(cpus().length)] : []), '--json', json]]
-      : [process.execPath, [BIN, 'bench', '--runtime', runtime, '--ep', ep, ...loop, '--json', json]];
+      ? [PY, ['scripts/peer_pytorch.py', '--model', model, '--device', ep, ...loop, ...tf32(ep), ...(ep === 'cpu' ? ['--threads', String(cpus().length)] : []), '--json', json]]
+      : [process.execPath, [BIN, 'bench', '--runtime', runtime, '--ep', ep, ...loop, ...tf32(ep), '--json', json]];
   console.log(`== ${target}: ${[cmd[0], ...cmd[1]].join(' ')}`);
   const r = spawnSync(cmd[0], cmd[1], { stdio: 'inherit' });
   if (r.status !== 0) {
@@ -105,9 +113,10 @@ for (const target of wanted) {
 }
 
 const table = formatCompareTable(reports);
-const lines = [table, ...skipped.map((s) => `not measured: ${s}`)];
+const throughput = formatThroughputTable(reports);
+const lines = [table, ...(throughput ? ['', throughput] : []), ...skipped.map((s) => `not measured: ${s}`)];
 console.log(`\n${lines.join('\n')}`);
 const base = join(a.out, `${stamp}-compare-b${a.batch}`);
 writeFileSync(`${base}.txt`, `${lines.join('\n')}\n`);
-writeFileSync(`${base}.svg`, compareChartSvg(reports, `AlexNet batch ${a.batch}: mean ms per batch (log scale), ${hostname()}, ${stamp}`));
+writeFileSync(`${base}.svg`, compareChartSvg(reports, `AlexNet batch ${a.batch}${a.tf32 ? " (CUDA: TF32 allowed)" : ""}: mean ms per batch (log scale), ${hostname()}, ${stamp}`));
 console.log(`wrote ${base}.txt and ${base}.svg`);

@@ -1,7 +1,9 @@
 /**
  * The comparison across runtimes and EPs (scripts/compare.mjs): a ratio table against the PyTorch eager peer on the
- * same kind of device, and an SVG bar chart for the docs. Pure functions over `--json` reports.
+ * same kind of device, the GPU targets' TFLOP/s against the GPU's peak, and an SVG bar chart for the docs. Pure
+ * functions over `--json` reports.
  */
+import { gpuPeak, type GpuPeak } from './peak.js';
 
 /** The fields of a `--json` report entry (alexnet-onnx's or the PyTorch peer's) that the comparison reads. */
 export interface ReportEntry {
@@ -12,6 +14,10 @@ export interface ReportEntry {
   mean_s: number;
   sd_s: number;
   device: string;
+  /** Model FLOPs per batch (alexnet-onnx's reports; the PyTorch peer's have none). */
+  flops_per_batch?: number | null;
+  /** Whether TF32 was allowed (CUDA targets); null or absent elsewhere. */
+  tf32?: boolean | null;
 }
 
 const MODES = ['forward', 'forward-backward'] as const;
@@ -24,6 +30,12 @@ export function targetName(r: ReportEntry): string {
 /** CPU-side EPs are compared with PyTorch on the CPU, GPU-side ones with PyTorch on CUDA. */
 export function peerEpFor(ep: string): 'cpu' | 'cuda' {
   return ep === 'cpu' || ep === 'wasm' ? 'cpu' : 'cuda';
+}
+
+function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
 }
 
 function byTarget(entries: ReportEntry[]): Map<string, Map<string, ReportEntry>> {
@@ -57,9 +69,38 @@ export function formatCompareTable(entries: ReportEntry[]): string {
     cells.push([...modes.values()][0]!.device);
     rows.push(cells);
   }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+  return formatTable(header, rows);
+}
+
+const percent = (x: number): string => `${(100 * x).toFixed(1)}%`;
+
+/**
+ * The GPU targets' achieved TFLOP/s and share of the GPU's peak: FP32 always, dense TF32 where TF32 was allowed. The
+ * FLOPs are the model's, counted on alexnet-onnx's graph for that mode and batch, so the PyTorch peer's row uses the
+ * same count. `peakFor` finds the peak from a device line (default: the datasheet table); undefined when no GPU
+ * target was measured.
+ */
+export function formatThroughputTable(entries: ReportEntry[], peakFor: (device: string) => GpuPeak | undefined = gpuPeak): string | undefined {
+  const gpu = entries.filter((e) => peerEpFor(e.ep) === 'cuda');
+  if (!gpu.length) return undefined;
+  const flopsOf = (e: ReportEntry): number | undefined =>
+    e.flops_per_batch ?? entries.find((o) => o.mode === e.mode && o.batch === e.batch && o.flops_per_batch)?.flops_per_batch ?? undefined;
+  const rows = gpu.map((e) => {
+    const flops = flopsOf(e);
+    const tflops = flops === undefined ? undefined : flops / e.mean_s / 1e12;
+    const peak = peakFor(e.device);
+    const share = (of: number | undefined): string => (tflops === undefined || of === undefined ? 'n/a' : percent(tflops / of));
+    return [
+      targetName(e),
+      e.mode,
+      e.tf32 ? 'TF32 allowed' : 'fp32',
+      tflops === undefined ? 'n/a' : tflops.toFixed(2),
+      share(peak?.fp32),
+      e.tf32 ? share(peak?.tf32) : '-',
+      peak ? `${peak.gpu}: FP32 ${peak.fp32}, TF32 ${peak.tf32} TFLOP/s` : `no peak known for ${e.device}`,
+    ];
+  });
+  return formatTable(['runtime/EP', 'mode', 'math', 'TFLOP/s', '% FP32 peak', '% TF32 peak', 'peak (datasheet)'], rows);
 }
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

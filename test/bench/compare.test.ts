@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareChartSvg, formatCompareTable, type ReportEntry } from '../../src/bench/compare.js';
+import { compareChartSvg, formatCompareTable, formatThroughputTable, type ReportEntry } from '../../src/bench/compare.js';
+import { gpuPeak } from '../../src/bench/peak.js';
 
 const e = (runtime: string, ep: string, mode: string, ms: number, device = 'dev'): ReportEntry => ({ runtime, ep, mode, batch: 8, mean_s: ms / 1000, sd_s: ms / 10000, device });
 
@@ -21,6 +22,34 @@ describe('comparison table and chart', () => {
     // no PyTorch on CUDA in these reports
     expect(rows[3]).toEqual(['node/cuda', '3.30 +/- 0.33', 'n/a', 'n/a', 'n/a', 'H100']);
     expect(rows[4]!.slice(0, 3)).toEqual(['pytorch/cpu', '200.00 +/- 20.00', '1 (peer)']);
+  });
+
+  it("gives the GPU targets' TFLOP/s from the model's FLOPs and their share of the datasheet peak", () => {
+    const h100 = 'NVIDIA H100 80GB HBM3 (driver 580.95.05), TF32 off (NVIDIA_TF32_OVERRIDE=0)';
+    const gpu: ReportEntry[] = [
+      { ...e('node', 'cuda', 'forward', 3.3, h100), flops_per_batch: 42.3e9, tf32: false },
+      { ...e('node', 'cuda', 'forward', 2.0, 'NVIDIA H100 PCIe'), flops_per_batch: 42.3e9, tf32: true },
+      { ...e('pytorch', 'cuda', 'forward', 1.85, 'NVIDIA H100 80GB HBM3'), tf32: false },
+      { ...e('node', 'webgpu', 'forward', 10, 'Some GPU (Dawn over Vulkan)'), flops_per_batch: 42.3e9, tf32: null },
+    ];
+    expect(formatThroughputTable(REPORTS.filter((r) => r.ep === 'cpu'))).toBeUndefined();
+    const rows = formatThroughputTable(gpu)!.split('\n').map((l) => l.split(/\s{2,}/));
+    expect(rows[0]).toEqual(['runtime/EP', 'mode', 'math', 'TFLOP/s', '% FP32 peak', '% TF32 peak', 'peak (datasheet)']);
+    // 42.3 GFLOP in 3.3 ms = 12.82 TFLOP/s = 19.1% of the H100 SXM's 67
+    expect(rows[1]).toEqual(['node/cuda', 'forward', 'fp32', '12.82', '19.1%', '-', 'H100 SXM: FP32 67, TF32 494.5 TFLOP/s']);
+    // 21.15 TFLOP/s: 41.5% of the PCIe card's 51 FP32, 5.6% of its 378 dense TF32
+    expect(rows[2]).toEqual(['node/cuda', 'forward', 'TF32 allowed', '21.15', '41.5%', '5.6%', 'H100 PCIe: FP32 51, TF32 378 TFLOP/s']);
+    // the PyTorch peer has no FLOP count of its own: it does the same model's work
+    expect(rows[3]!.slice(0, 5)).toEqual(['pytorch/cuda', 'forward', 'fp32', '22.86', '34.1%']);
+    expect(rows[4]).toEqual(['node/webgpu', 'forward', 'fp32', '4.23', 'n/a', '-', 'no peak known for Some GPU (Dawn over Vulkan)']);
+  });
+
+  it('knows the datasheet peaks of the lent GPUs by the names nvidia-smi and PyTorch give them', () => {
+    expect(gpuPeak('NVIDIA H100 80GB HBM3')).toEqual({ gpu: 'H100 SXM', fp32: 67, tf32: 494.5 });
+    expect(gpuPeak('NVIDIA H100 NVL')?.fp32).toBe(60);
+    expect(gpuPeak('NVIDIA H200')?.gpu).toBe('H200 SXM');
+    expect(gpuPeak('NVIDIA H200 NVL')?.gpu).toBe('H200 NVL');
+    expect(gpuPeak('NVIDIA A10G')).toBeUndefined();
   });
 
   it('draws one bar per target and mode on a log scale, the same bytes for the same reports', () => {
