@@ -18,6 +18,7 @@ import type { Ep, GraphOptLevel, InputPlacement, Placement, Runner, RunnerOption
 import { graphFlops } from './flops.js';
 import { timeLoop } from './harness.js';
 import { formatLayerTable, perLayer, type LayerTime } from './profile.js';
+import type { Formulation } from './report.js';
 import { summarize, type Statistics } from './statistics.js';
 
 export type BenchMode = 'forward' | 'forward-backward';
@@ -85,7 +86,7 @@ export interface ModeResult {
   /** CUDA EP: whether TF32 was allowed; null on other EPs. */
   tf32: boolean | null;
   model: string;
-  formulation: { lrn_impl: string; dropout_impl: string; maxpool_grad: string; conv_weight_grad: string };
+  formulation: Formulation;
   date: string;
   durations_s: number[];
   /** Kernel time per layer and direction, per step, from ONNX Runtime's profiler (with --profile). */
@@ -344,10 +345,31 @@ function graphFlopsFor(p: Prepared, batch: number): number | null {
   return graphFlops({ ...graph, nodes, types }) ?? null;
 }
 
+/** The formulation a model's metadata records (`export` writes it); forward mode runs no gradient, so names none. */
+export function formulationOf(meta: Record<string, string>, mode: BenchMode): Formulation {
+  const forward = mode === 'forward';
+  return {
+    lrn_impl: meta['alexnet.lrnImpl'] ?? 'unknown',
+    dropout_impl: Number(meta['alexnet.dropout'] ?? 0) > 0 ? meta['alexnet.dropoutImpl'] ?? 'op' : '-',
+    maxpool_grad: forward ? '-' : meta['alexnet.maxpoolGrad'] ?? 'unknown',
+    conv_weight_grad: forward ? '-' : meta['alexnet.convWeightGrad'] ?? 'unknown',
+  };
+}
+
+/** The formulation a bench will run, before anything is built: the `--model` file's metadata, or the options. */
+export function plannedFormulation(o: BenchOptions): Formulation {
+  const mode = o.modes.includes('forward-backward') ? 'forward-backward' : 'forward';
+  if (o.modelFile) return formulationOf(parseModel(o.modelFile.bytes).metadata, mode);
+  return {
+    lrn_impl: o.model.lrnImpl,
+    dropout_impl: o.model.dropout > 0 ? o.model.dropoutImpl : '-',
+    maxpool_grad: mode === 'forward' ? '-' : o.training.maxpoolGrad,
+    conv_weight_grad: mode === 'forward' ? '-' : o.training.convWeightGrad,
+  };
+}
+
 function resultOf(o: BenchOptions, p: PreparedMode, t: Timed): ModeResult {
-  const meta = p.parsed.metadata;
   const s = t.stats;
-  const forward = p.mode === 'forward';
   return {
     runtime: t.runtime,
     ep: t.ep,
@@ -376,12 +398,7 @@ function resultOf(o: BenchOptions, p: PreparedMode, t: Timed): ModeResult {
     graph_opt: o.graphOpt,
     tf32: t.ep === 'cuda' ? o.tf32 : null,
     model: p.label,
-    formulation: {
-      lrn_impl: meta['alexnet.lrnImpl'] ?? 'unknown',
-      dropout_impl: Number(meta['alexnet.dropout'] ?? 0) > 0 ? meta['alexnet.dropoutImpl'] ?? 'op' : '-',
-      maxpool_grad: meta['alexnet.maxpoolGrad'] ?? (forward ? '-' : 'unknown'),
-      conv_weight_grad: meta['alexnet.convWeightGrad'] ?? (forward ? '-' : 'unknown'),
-    },
+    formulation: formulationOf(p.parsed.metadata, p.mode),
     date: new Date().toISOString(),
     durations_s: t.durations,
     ...(t.outputs ? { outputs: t.outputs } : {}),

@@ -16,6 +16,20 @@ export function summaryCells(mode: string, s: Statistics, batch: number, flopsPe
   return [mode, ms(s.mean), ms(s.sd), ms(s.min), ms(s.p50), ms(s.p90), ms(s.p99), ms(s.max), (batch / s.mean).toFixed(1), gflops, ms(sessionCreateS), ms(firstRunS)];
 }
 
+/** How a graph is written: the choices that change the graph, not its math (`-` where one does not apply). */
+export interface Formulation {
+  lrn_impl: string;
+  dropout_impl: string;
+  maxpool_grad: string;
+  conv_weight_grad: string;
+}
+
+/** `LRN decomposed, MaxPool grad mask, conv weight grad conv`: the choices that apply, for every line that names them. */
+export function describeFormulation(f: Formulation): string {
+  const parts: [string, string][] = [['LRN', f.lrn_impl], ['dropout', f.dropout_impl], ['MaxPool grad', f.maxpool_grad], ['conv weight grad', f.conv_weight_grad]];
+  return parts.filter(([, v]) => v !== '-').map(([k, v]) => `${k} ${v}`).join(', ');
+}
+
 /** `WebAssembly SIMD, 2 threads` and what limits them, for device lines. */
 export function describeWasmThreads(threads: number, note = ''): string {
   return `WebAssembly SIMD, ${threads} thread${threads === 1 ? '' : 's'}${note}`;
@@ -38,7 +52,7 @@ export function formatSummary(results: ModeResult[]): string {
   for (const r of results) {
     const fallback = r.fallback_nodes.length ? `${r.fallback_nodes.length} node(s) on the CPU` : `all nodes on ${r.ep}`;
     const flops = r.flops_per_batch === null ? 'n/a' : `${(r.flops_per_batch / 1e9).toFixed(2)} GFLOP/batch`;
-    out.push(`${r.mode}: batch ${r.batch}, ${r.steps} steps after ${r.burn_in} burn-in, input on ${r.input}, fetch ${describeFetch(r)}, ${flops}, LRN ${r.formulation.lrn_impl}${r.formulation.dropout_impl === "-" ? "" : `, dropout ${r.formulation.dropout_impl}`}, MaxPool grad ${r.formulation.maxpool_grad}, conv weight grad ${r.formulation.conv_weight_grad}, ${fallback}`);
+    out.push(`${r.mode}: batch ${r.batch}, ${r.steps} steps after ${r.burn_in} burn-in, input on ${r.input}, fetch ${describeFetch(r)}, ${flops}, ${describeFormulation(r.formulation)}, ${fallback}`);
   }
   return out.join('\n');
 }

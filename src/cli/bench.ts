@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
-import { DEFAULT_LOOP, formulationFor, hasGradients, runBench, unsupported, type BenchMode, type BenchOptions, type FetchKind } from '../bench/bench.js';
-import { formatSummary } from '../bench/report.js';
+import { DEFAULT_LOOP, formulationFor, hasGradients, plannedFormulation, runBench, unsupported, type BenchMode, type BenchOptions, type FetchKind } from '../bench/bench.js';
+import { describeFormulation, formatSummary } from '../bench/report.js';
 import { writeFileAtomic } from '../model/export.js';
 import { parseModel } from '../onnx/parse.js';
 import { DEFAULT_BROWSER } from '../runners/browser.js';
@@ -126,7 +126,7 @@ export async function handler(args: Args): Promise<void> {
   const source = o.modelFile ? o.modelFile.path : `built-in AlexNet (batch ${o.model.batch}, LRN ${o.model.lrn}, head ${o.model.head})`;
   const ort = o.runtime === 'node' ? `onnxruntime-node ${ortNodeVersion()}` : `onnxruntime-web ${ortWebVersion()}${o.runtime === 'browser' ? ` in ${o.browserPath}` : ' in Node'}`;
   console.log(`alexnet-onnx bench: ${ort}, EP ${o.ep}, ${source}`);
-  console.log(`modes ${o.modes.join(', ')}; input on ${o.input}; forward-backward fetches ${o.fetch === 'grads' ? 'every gradient' : 'grad_sq_sum only'}; graph: LRN ${o.model.lrnImpl}${o.model.dropout > 0 ? `, dropout ${o.model.dropoutImpl}` : ''}, MaxPool grad ${o.training.maxpoolGrad}, conv weight grad ${o.training.convWeightGrad}, loss ${o.training.loss}, wrt ${o.training.wrt}`);
+  console.log(`modes ${o.modes.join(', ')}; input on ${o.input}; forward-backward fetches ${o.fetch === 'grads' ? 'every gradient' : 'grad_sq_sum only'}; graph: ${describeFormulation(plannedFormulation(o))}${o.modelFile ? ` (${o.modelFile.path}'s metadata)` : `, loss ${o.training.loss}, wrt ${o.training.wrt}`}`);
   const results = await runBench(o, (line) => console.log(line));
   console.log(formatSummary(results));
   if (args.json) {

@@ -62,10 +62,13 @@ describe('alexnet-onnx bench (CPU EP)', () => {
     const dir = tempDir();
     const fwd = join(dir, 'f.onnx');
     const grad = join(dir, 'g.onnx');
-    expect(cli(['export', '--batch', '1', '--image-size', '67', '-o', fwd]).status).toBe(0);
+    expect(cli(['export', '--batch', '1', '--image-size', '67', '--lrn-impl', 'op', '-o', fwd]).status).toBe(0);
     expect(cli(['export', '--grad', '--batch', 'dynamic', '--image-size', '67', '-o', grad]).status).toBe(0);
     const a = cli(['bench', '--model', fwd, '--steps', '2', '--burn-in', '0', '--json', join(dir, 'a.json')]);
     expect(a.status).toBe(0);
+    // the file's formulation, not the one bench would pick for the CPU (decomposed LRN)
+    expect(a.stdout).toContain(`graph: LRN op (${fwd}'s metadata)`);
+    expect(a.stdout).toMatch(/^forward: .*, LRN op, all nodes on cpu$/m);
     expect(JSON.parse(readFileSync(join(dir, 'a.json'), 'utf8')).map((m: { mode: string }) => m.mode)).toEqual(['forward']);
     const b = cli(['bench', '--model', grad, '--batch', '2', '--steps', '2', '--burn-in', '0', '--json', join(dir, 'b.json')]);
     expect(b.status).toBe(0);
