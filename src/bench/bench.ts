@@ -49,7 +49,8 @@ export interface BenchOptions {
   fetch: FetchKind;
   model: AlexNetOptions;
   training: TrainingOptions;
-  modelFile?: { path: string; bytes: Uint8Array };
+  /** A file to bench, with its metadata read once (each mode parses the bytes afresh: the images edit changes the proto). */
+  modelFile?: { path: string; bytes: Uint8Array; metadata: Record<string, string> };
   /** After timing, run this many extra profiled steps in a fresh session and report time per layer (0 = off; node runtime only). */
   profileSteps: number;
   /** Keep the first run's outputs in the results (for comparing runtimes). */
@@ -223,11 +224,7 @@ export function unsupported(o: BenchOptions): string | undefined {
   if (o.tf32 && (o.runtime !== 'node' || o.ep !== 'cuda')) return '--tf32 is a CUDA EP setting: it needs --runtime node --ep cuda';
   if (o.profileSteps > 0 && o.runtime !== 'node') return '--profile needs --runtime node: onnxruntime-web keeps its profile inside the WebAssembly file system';
   if (o.runtime === 'node' || o.ep !== 'webgpu' || !o.modes.includes('forward-backward')) return undefined;
-  // Only here is a --model file's metadata needed, so only here is it parsed.
-  const meta = o.modelFile ? parseModel(o.modelFile.bytes).metadata : undefined;
-  const dropout = meta ? Number(meta['alexnet.dropout'] ?? 0) : o.model.dropout;
-  const dropoutOp = (meta ? meta['alexnet.dropoutImpl'] ?? 'op' : o.model.dropoutImpl) === 'op';
-  if (dropout > 0 && dropoutOp) return "onnxruntime-web's WebGPU build has no kernel for the training graph's Dropout op: use --dropout-impl decomposed (or auto)";
+  if (plannedFormulation(o).dropout_impl === 'op') return "onnxruntime-web's WebGPU build has no kernel for the training graph's Dropout op: use --dropout-impl decomposed (or auto)";
   return undefined;
 }
 
@@ -359,7 +356,7 @@ export function formulationOf(meta: Record<string, string>, mode: BenchMode): Fo
 /** The formulation a bench will run, before anything is built: the `--model` file's metadata, or the options. */
 export function plannedFormulation(o: BenchOptions): Formulation {
   const mode = o.modes.includes('forward-backward') ? 'forward-backward' : 'forward';
-  if (o.modelFile) return formulationOf(parseModel(o.modelFile.bytes).metadata, mode);
+  if (o.modelFile) return formulationOf(o.modelFile.metadata, mode);
   return {
     lrn_impl: o.model.lrnImpl,
     dropout_impl: o.model.dropout > 0 ? o.model.dropoutImpl : '-',

@@ -83,13 +83,15 @@ export function benchOptionsFrom(args: Args): BenchOptions {
   let modes: BenchMode[];
   if (args.model) {
     if (!existsSync(args.model)) throw new UsageError(`--model ${args.model}: no such file`);
-    modelFile = { path: args.model, bytes: readFileSync(args.model) };
-    let withGrads: boolean;
+    const bytes = readFileSync(args.model);
+    let parsed: ReturnType<typeof parseModel>;
     try {
-      withGrads = hasGradients(parseModel(modelFile.bytes));
+      parsed = parseModel(bytes);
     } catch (err) {
       throw new Error(`--model ${args.model} is not a valid ONNX model (${(err as Error).message})`);
     }
+    modelFile = { path: args.model, bytes, metadata: parsed.metadata };
+    const withGrads = hasGradients(parsed);
     const mode = args.mode ?? (withGrads ? 'both' : 'forward');
     if (mode !== 'forward' && !withGrads) throw new UsageError(`--mode ${mode} needs gradients, but ${args.model} has none: export it with --grad`);
     modes = mode === 'both' ? ['forward', 'forward-backward'] : [mode as BenchMode];

@@ -76,6 +76,14 @@ describe('alexnet-onnx bench (CPU EP)', () => {
     expect(modes.map((m) => [m.mode, m.batch])).toEqual([['forward', 2], ['forward-backward', 2]]);
   });
 
+  it("refuses a --model file whose training Dropout op onnxruntime-web's WebGPU build cannot run, from the file's metadata", () => {
+    const file = join(tempDir(), 'd.onnx');
+    expect(cli(['export', '--grad', '--batch', '1', '--image-size', '67', '--head', 'fc', '--classes', '10', '--dropout', '0.5', '--dropout-impl', 'op', '-o', file]).status).toBe(0);
+    const r = cli(['bench', '--runtime', 'web', '--ep', 'webgpu', '--model', file, '--steps', '1']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/no kernel for the training graph's Dropout op/);
+  });
+
   it.each([
     [['--ep', 'tpu'], 2, /ep.*Given: "tpu".*Choices: "cpu", "cuda", "webgpu", "wasm"/],
     [['--runtime', 'web', '--ep', 'cuda'], 2, /--ep cuda is not an EP of --runtime web \(choose wasm, webgpu\)/],
