@@ -222,6 +222,9 @@ interface Timed {
  */
 export function unsupported(o: BenchOptions): string | undefined {
   if (o.tf32 && (o.runtime !== 'node' || o.ep !== 'cuda')) return '--tf32 is a CUDA EP setting: it needs --runtime node --ep cuda';
+  if (o.profileSteps > 0 && o.ep === 'cuda') {
+    return "--profile does not work on the CUDA EP: ONNX Runtime's profiler in this build times each kernel's launch on the host, not its run on the GPU (no CUPTI), so per-layer times would mislead";
+  }
   if (o.profileSteps > 0 && o.runtime !== 'node') return '--profile needs --runtime node: onnxruntime-web keeps its profile inside the WebAssembly file system';
   if (o.runtime === 'node' || o.ep !== 'webgpu' || !o.modes.includes('forward-backward')) return undefined;
   if (plannedFormulation(o).dropout_impl === 'op') return "onnxruntime-web's WebGPU build has no kernel for the training graph's Dropout op: use --dropout-impl decomposed (or auto)";
@@ -243,7 +246,8 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
       if (o.profileSteps > 0) {
         const rows = await profileLayers(o, p, profileDir);
         results[results.length - 1]!.profile = rows;
-        log(formatLayerTable(rows, `${MODE_LABEL[mode]} per layer (ONNX Runtime profiler, mean of ${o.profileSteps} steps, kernel time):`));
+        const what = o.ep === 'webgpu' ? 'GPU time from WebGPU timestamps' : 'kernel time';
+        log(formatLayerTable(rows, `${MODE_LABEL[mode]} per layer (ONNX Runtime profiler, mean of ${o.profileSteps} steps, ${what}):`));
       }
     }
   } finally {
@@ -321,6 +325,9 @@ async function profileLayers(o: BenchOptions, p: PreparedMode, profileDir: strin
   try {
     for (let i = 0; i <= o.profileSteps; i++) await runner.run();
     const events = runner.kernelEvents!().filter((e) => e.run > 0);
+    if (o.ep === 'webgpu' && !events.some((e) => e.clock === 'gpu')) {
+      throw new Error("--profile on webgpu: this WebGPU adapter gave ONNX Runtime no GPU timestamps (no 'timestamp-query' feature), and its kernel events time only the launches on the host");
+    }
     const finalLayer = p.parsed.metadata['alexnet.head'] === 'fc' ? 'fc8' : 'pool5';
     return perLayer(events, o.profileSteps, finalLayer);
   } finally {

@@ -10,6 +10,11 @@ export interface KernelEvent {
   dur: number;
   /** Which profiled `run()` it belongs to, from 0. */
   run: number;
+  /**
+   * What `dur` measures: `host` = the kernel's call on the CPU (the whole kernel on the CPU EP, only the launch on a
+   * GPU EP); `gpu` = GPU timestamps of the node's dispatches (the WebGPU EP with timestamp queries).
+   */
+  clock: 'host' | 'gpu';
 }
 
 /** Node -> provider from kernel events. */

@@ -89,6 +89,7 @@ describe('alexnet-onnx bench (CPU EP)', () => {
     [['--runtime', 'web', '--ep', 'cuda'], 2, /--ep cuda is not an EP of --runtime web \(choose wasm, webgpu\)/],
     [['--ep', 'wasm'], 2, /--ep wasm is not an EP of --runtime node \(choose cpu, cuda, webgpu\)/],
     [['--runtime', 'browser', '--profile', '2'], 2, /--profile needs --runtime node/],
+    [['--ep', 'cuda', '--profile', '2'], 2, /--profile does not work on the CUDA EP: .* times each kernel's launch on the host, not its run on the GPU/],
     [['--runtime', 'web', '--ep', 'webgpu', '--head', 'fc', '--dropout', '0.5', '--dropout-impl', 'op'], 2, /WebGPU build has no kernel for the training graph's Dropout op: use --dropout-impl decomposed/],
     [['--runtime', 'browser', '--browser', '/nonexistent/chromium'], 1, /no browser at \/nonexistent\/chromium: install Debian's chromium \(apt-get install chromium\) or give --browser PATH/],
     [['--batch', '0'], 2, /--batch must be a positive integer or 'dynamic', got '?0'?/],

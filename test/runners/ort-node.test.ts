@@ -38,8 +38,8 @@ describe('onnxruntime-node runner', () => {
 
   it('names the nodes that ran on another provider', () => {
     const p = placementOf([
-      { node: 'lrn1', op: 'LRN', provider: 'CPUExecutionProvider', dur: 1, run: 0 },
-      { node: 'conv1.conv', op: 'Conv', provider: 'WebGpuExecutionProvider', dur: 1, run: 0 },
+      { node: 'lrn1', op: 'LRN', provider: 'CPUExecutionProvider', dur: 1, run: 0, clock: 'host' },
+      { node: 'conv1.conv', op: 'Conv', provider: 'WebGpuExecutionProvider', dur: 1, run: 0, clock: 'host' },
     ]);
     expect(fallbackNodes(p, 'webgpu')).toEqual(['lrn1 (LRN)']);
     expect(shortProvider('CUDAExecutionProvider')).toBe('cuda');

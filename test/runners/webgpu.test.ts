@@ -39,6 +39,18 @@ describe.skipIf(!icd)(`WebGPU EP (onnxruntime-node)${icd ? '' : ` skipped: ${why
     ]);
   });
 
+  it('profiles per layer with GPU timestamps, not the host-side launch times of the kernel events', () => {
+    const json = join(tempDir(), 'p.json');
+    const r = bench(['--mode', 'forward', '--profile', '2', '--json', json]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Forward per layer (ONNX Runtime profiler, mean of 2 steps, GPU time from WebGPU timestamps):');
+    const [m] = JSON.parse(readFileSync(json, 'utf8')) as { mean_s: number; profile: { layer: string; forward_ms: number }[] }[];
+    expect(m!.profile.find((l) => l.layer === 'conv1')!.forward_ms).toBeGreaterThan(0);
+    // launches alone were about 1% of a step here; the GPU time is most of it
+    const total = m!.profile.reduce((s, l) => s + l.forward_ms, 0);
+    expect(total).toBeGreaterThan(0.25 * m!.mean_s * 1000);
+  });
+
   it('warns by name about nodes that fall back to the CPU (the LRN op has no WebGPU kernel)', () => {
     const json = join(tempDir(), 'w.json');
     const r = bench(['--mode', 'forward', '--lrn-impl', 'op', '--json', json]);
