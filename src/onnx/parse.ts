@@ -68,8 +68,9 @@ function initializerFromProto(t: onnxProto.onnx.ITensorProto): Initializer {
   let data: TensorData;
   if (t.rawData && t.rawData.length) {
     if (t.rawData.length !== count * DTYPES[dtype].bytes) throw new Error(`initializer ${t.name}: ${t.rawData.length} bytes for dims [${dims}]`);
-    // a copy: raw_data is a view into the whole file's buffer, at an offset that need not be aligned
-    data = DTYPES[dtype].view(t.rawData.slice().buffer, count);
+    // a copy: raw_data is a view into the whole file's buffer, at an offset that need not be aligned (and in Node it
+    // is a Buffer, whose slice() is another view of that buffer, not a copy)
+    data = DTYPES[dtype].view(Uint8Array.from(t.rawData).buffer, count);
   } else if (dtype === 'float32') data = Float32Array.from(t.floatData ?? []);
   else if (dtype === 'int64') data = BigInt64Array.from((t.int64Data ?? []).map((v) => BigInt(String(v))));
   else throw new Error(`initializer ${t.name}: ${dtype} data outside raw_data is not supported`);

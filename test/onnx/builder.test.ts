@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../src/onnx/builder.js';
 import { decodeModel, encodeModel, IR_VERSION, OPSET } from '../../src/onnx/serialize.js';
 import { attr } from '../../src/onnx/types.js';
+import { parseModel } from '../../src/onnx/parse.js';
+import { DEFAULT_OPTIONS } from '../../src/model/alexnet.js';
+import { buildForwardModel, modelBytes } from '../../src/model/export.js';
 
 const info = { producerName: 'test', producerVersion: '0', doc: 'd', metadata: { b: '2', a: '1' } };
 
@@ -40,6 +43,16 @@ describe('serialization', () => {
     expect(Number(model.irVersion)).toBe(IR_VERSION);
     expect(model.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', OPSET]]);
     expect(model.metadataProps.map((p) => p.key)).toEqual(['a', 'b']);
+  });
+
+  it('parses back the graph it wrote, initializer values included, and writes the same bytes again', () => {
+    const model = buildForwardModel({ ...DEFAULT_OPTIONS, batch: 1, imageSize: 67, lrnImpl: 'decomposed' });
+    const bytes = modelBytes(model);
+    const parsed = parseModel(bytes);
+    const shape = parsed.graph.initializers.find((i) => i.dtype === 'int64')!;
+    expect(Array.from(shape.data as BigInt64Array)).toEqual(Array.from(model.graph.initializers.find((i) => i.name === shape.name)!.data as BigInt64Array));
+    const again = encodeModel(parsed.graph, { producerName: parsed.proto.producerName, producerVersion: parsed.proto.producerVersion, doc: parsed.proto.docString, metadata: parsed.metadata });
+    expect(Buffer.from(again).equals(Buffer.from(bytes))).toBe(true);
   });
 
   it('rejects bytes that are not a model', () => {
