@@ -8,8 +8,9 @@ import { buildForwardModel, modelBytes } from '../model/export.js';
 import { normalTensor, Random } from '../model/random.js';
 import { buildTrainingModel, type ConvWeightGrad, type MaxPoolGrad, type TrainingOptions } from '../model/training.js';
 import { parseModel, type ParsedModel } from '../onnx/parse.js';
+import { pruneGraph, withGraph } from '../onnx/prune.js';
 import { encodeProto, tensorProto } from '../onnx/serialize.js';
-import { numElements } from '../onnx/types.js';
+import { numElements, type Graph } from '../onnx/types.js';
 import { openBrowserBench, type BrowserBench } from '../runners/browser.js';
 import { fallbackNodes, fallbackWarning, placementFromLog } from '../runners/placement.js';
 import { createNodeRunner } from '../runners/ort-node.js';
@@ -17,6 +18,7 @@ import { createWebRunner } from '../runners/ort-web.js';
 import type { Ep, GraphOptLevel, InputPlacement, Placement, Runner, RunnerOptions, RuntimeName, WebEp } from '../runners/types.js';
 import { graphFlops } from './flops.js';
 import { timeLoop } from './harness.js';
+import { layerGroups, PROBE, prefixGraph, prefixRows } from './prefix-profile.js';
 import { formatLayerTable, perLayer, type LayerTime } from './profile.js';
 import type { Formulation } from './report.js';
 import { summarize, type Statistics } from './statistics.js';
@@ -51,8 +53,10 @@ export interface BenchOptions {
   training: TrainingOptions;
   /** A file to bench, with its metadata read once (each mode parses the bytes afresh: the images edit changes the proto). */
   modelFile?: { path: string; bytes: Uint8Array; metadata: Record<string, string> };
-  /** After timing, run this many extra profiled steps in a fresh session and report time per layer (0 = off; node runtime only). */
+  /** After timing, time layers over this many more steps in a fresh session (0 = off; not in the browser). */
   profileSteps: number;
+  /** How `--profile` times layers (see `profileMethodFor`). */
+  profileMethod: ProfileMethod | 'auto';
   /** Keep the first run's outputs in the results (for comparing runtimes). */
   collectOutputs?: boolean;
 }
@@ -90,7 +94,7 @@ export interface ModeResult {
   formulation: Formulation;
   date: string;
   durations_s: number[];
-  /** Kernel time per layer and direction, per step, from ONNX Runtime's profiler (with --profile). */
+  /** Time per layer and direction, per step (with --profile): from ONNX Runtime's profiler, or step-time differences. */
   profile?: LayerTime[];
   /** The first run's outputs, with `collectOutputs` only (not in the CLI's JSON). */
   outputs?: Record<string, { dims: number[]; data: ArrayLike<number> }>;
@@ -144,7 +148,11 @@ export function prepareMode(o: BenchOptions, mode: BenchMode): PreparedMode {
 function prepare(o: BenchOptions, mode: BenchMode): Prepared {
   if (o.modelFile) {
     const parsed = parseModel(o.modelFile.bytes);
-    return { parsed, fetches: fetchesFor(parsed, mode, o.fetch, o.modelFile.path), label: o.modelFile.path };
+    const fetches = fetchesFor(parsed, mode, o.fetch, o.modelFile.path);
+    // ONNX Runtime runs every node of the session's graph whatever is fetched, so forward mode on a training model
+    // gets a graph of the forward part only
+    const part = mode === 'forward' && hasGradients(parsed) ? withGraph(parsed, pruneGraph(parsed.graph, fetches)) : parsed;
+    return { parsed: part, fetches, label: o.modelFile.path };
   }
   const built = mode === 'forward' ? buildForwardModel(o.model) : buildTrainingModel(o.model, o.training);
   const parsed = parseModel(modelBytes(built));
@@ -160,7 +168,6 @@ function fetchesFor(parsed: ParsedModel, mode: BenchMode, fetch: FetchKind, what
   const outputs = parsed.graph.outputs.map((o) => o.name);
   if (mode === 'forward') {
     if (!outputs.includes('output')) throw new Error(`${what} has no output named 'output'`);
-    // From a training model this runs only the forward part: ONNX Runtime computes what the fetches need.
     return ['output'];
   }
   if (!hasGradients(parsed)) throw new Error(`${what} has no gradient outputs: export it with --grad for forward-backward`);
@@ -222,10 +229,12 @@ interface Timed {
  */
 export function unsupported(o: BenchOptions): string | undefined {
   if (o.tf32 && (o.runtime !== 'node' || o.ep !== 'cuda')) return '--tf32 is a CUDA EP setting: it needs --runtime node --ep cuda';
-  if (o.profileSteps > 0 && o.ep === 'cuda') {
-    return "--profile does not work on the CUDA EP: ONNX Runtime's profiler in this build times each kernel's launch on the host, not its run on the GPU (no CUPTI), so per-layer times would mislead";
+  if (o.profileSteps > 0 && o.runtime === 'browser') return '--profile needs --runtime node or web: the browser page times whole steps only';
+  if (o.profileSteps > 0 && o.profileMethod === 'profiler' && !profilerTimesDevice(o)) {
+    return o.ep === 'cuda'
+      ? "--profile-method profiler does not work on the CUDA EP: ONNX Runtime's profiler in this build times each kernel's launch on the host, not its run on the GPU (no CUPTI); use prefix"
+      : '--profile-method profiler needs --runtime node: onnxruntime-web keeps its profile inside the WebAssembly file system; use prefix';
   }
-  if (o.profileSteps > 0 && o.runtime !== 'node') return '--profile needs --runtime node: onnxruntime-web keeps its profile inside the WebAssembly file system';
   if (o.runtime === 'node' || o.ep !== 'webgpu' || !o.modes.includes('forward-backward')) return undefined;
   if (plannedFormulation(o).dropout_impl === 'op') return "onnxruntime-web's WebGPU build has no kernel for the training graph's Dropout op: use --dropout-impl decomposed (or auto)";
   return undefined;
@@ -244,10 +253,13 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
       const timed = browser ? await timeInBrowser(browser, o, p, log) : await timeInProcess(o, p, profileDir, log);
       results.push(resultOf(o, p, timed));
       if (o.profileSteps > 0) {
-        const rows = await profileLayers(o, p, profileDir);
+        const byProfiler = profileMethodFor(o) === 'profiler';
+        const rows = byProfiler ? await profileLayers(o, p, profileDir) : await profileByPrefixes(o, p, profileDir);
         results[results.length - 1]!.profile = rows;
-        const what = o.ep === 'webgpu' ? 'GPU time from WebGPU timestamps' : 'kernel time';
-        log(formatLayerTable(rows, `${MODE_LABEL[mode]} per layer (ONNX Runtime profiler, mean of ${o.profileSteps} steps, ${what}):`));
+        const what = byProfiler
+          ? `ONNX Runtime profiler, mean of ${o.profileSteps} steps, ${o.ep === 'webgpu' ? 'GPU time from WebGPU timestamps' : 'kernel time'}`
+          : `prefix timing: step time up to each layer minus up to the one before, mean of ${o.profileSteps} steps each`;
+        log(formatLayerTable(rows, `${MODE_LABEL[mode]} per layer (${what}):`));
       }
     }
   } finally {
@@ -317,6 +329,61 @@ function warnFallback(placement: Placement, ep: Ep, log: (line: string) => void)
 }
 
 /**
+ * Whether ONNX Runtime's profiler times kernels on the device here: onnxruntime-node's CPU EP (kernels run in the
+ * call) and WebGPU EP (GPU timestamps). Not the CUDA EP: this build's profiler has no CUPTI, so its kernel events
+ * time only the launches on the host. Not onnxruntime-web: its profile stays inside the WebAssembly file system.
+ * Those use step-time differences (`profileByPrefixes`).
+ */
+function profilerTimesDevice(o: BenchOptions): boolean {
+  return o.runtime === 'node' && o.ep !== 'cuda';
+}
+
+/**
+ * How `--profile` times layers: `profiler` = ONNX Runtime's profiler, summed per layer; `prefix` = sessions of the
+ * graph cut after each layer group, timed whole (`profileByPrefixes`): slower and noisier, but it times the device on
+ * every EP. `auto` takes the profiler where it times the device. On this machine's CPU EP the two agreed within the
+ * run-to-run noise (docs/benchmarks.md).
+ */
+export type ProfileMethod = 'profiler' | 'prefix';
+export const PROFILE_METHODS = ['auto', 'profiler', 'prefix'] as const;
+
+export function profileMethodFor(o: BenchOptions): ProfileMethod {
+  if (o.profileMethod !== 'auto') return o.profileMethod;
+  return profilerTimesDevice(o) ? 'profiler' : 'prefix';
+}
+
+/**
+ * Per-layer times from whole-step times: for k = 0 .. all layer groups, a session of the graph of the first k groups
+ * (`prefixGraph`), `profileSteps` timed steps after one untimed, one session at a time; then the whole step again.
+ */
+async function profileByPrefixes(o: BenchOptions, p: PreparedMode, profileDir: string): Promise<LayerTime[]> {
+  const parsed = parseModel(p.bytes);
+  const groups = layerGroups(parsed.graph, p.fetches, finalLayerOf(parsed.metadata));
+  const quiet = { label: '', burnIn: 1, steps: o.profileSteps, logEvery: o.profileSteps, log: () => {} };
+  const timeModel = async (graph: Graph | undefined): Promise<number> => {
+    const part = graph && withGraph(parsed, graph);
+    const inputs = new Set((part ?? parsed).graph.inputs.map((i) => i.name));
+    const feeds = Object.fromEntries(Object.entries(p.feeds).filter(([name]) => inputs.has(name)));
+    const runner = await createRunner(o, { ...p, bytes: part ? encodeProto(part.proto) : p.bytes, feeds, fetches: part ? [PROBE] : p.fetches }, profileDir);
+    try {
+      await runner.run();
+      // ends onnxruntime-node's profiling of the first run, which would slow every later one
+      runner.placement();
+      return (await timeLoop(() => runner.run(), quiet)).stats.mean * 1000;
+    } finally {
+      await runner.release();
+    }
+  };
+  const prefixMs: number[] = [];
+  for (let k = 0; k <= groups.length; k++) prefixMs.push(await timeModel(prefixGraph(parsed.graph, groups, k)));
+  return prefixRows(groups, prefixMs, await timeModel(undefined));
+}
+
+function finalLayerOf(meta: Record<string, string>): string {
+  return meta['alexnet.head'] === 'fc' ? 'fc8' : 'pool5';
+}
+
+/**
  * A separate session with profiling on: one warm-up run, then `profileSteps` profiled ones, summed per layer.
  * Separate so the timed loop above runs without profiler overhead.
  */
@@ -328,25 +395,18 @@ async function profileLayers(o: BenchOptions, p: PreparedMode, profileDir: strin
     if (o.ep === 'webgpu' && !events.some((e) => e.clock === 'gpu')) {
       throw new Error("--profile on webgpu: this WebGPU adapter gave ONNX Runtime no GPU timestamps (no 'timestamp-query' feature), and its kernel events time only the launches on the host");
     }
-    const finalLayer = p.parsed.metadata['alexnet.head'] === 'fc' ? 'fc8' : 'pool5';
-    return perLayer(events, o.profileSteps, finalLayer);
+    return perLayer(events, o.profileSteps, finalLayerOf(p.parsed.metadata));
   } finally {
     await runner.release();
   }
 }
 
+/** FLOPs of every node in the graph: ONNX Runtime runs them all, whatever is fetched. */
 function graphFlopsFor(p: Prepared, batch: number): number | null {
-  // Forward mode on a training model runs only the nodes that `output` needs.
   const graph = p.parsed.graph;
-  const needed = new Set(p.fetches);
-  const nodes = [...graph.nodes].reverse().filter((n) => {
-    if (!n.outputs.some((x) => needed.has(x))) return false;
-    n.inputs.forEach((i) => needed.add(i));
-    return true;
-  });
   const types = new Map(graph.types);
   for (const [name, t] of types) if (typeof t.shape[0] === 'string') types.set(name, { ...t, shape: [batch, ...t.shape.slice(1)] });
-  return graphFlops({ ...graph, nodes, types }) ?? null;
+  return graphFlops({ ...graph, types }) ?? null;
 }
 
 /** The formulation a model's metadata records (`export` writes it); forward mode runs no gradient, so names none. */

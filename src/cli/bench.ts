@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
-import { DEFAULT_LOOP, formulationFor, hasGradients, plannedFormulation, runBench, unsupported, type BenchMode, type BenchOptions, type FetchKind } from '../bench/bench.js';
+import { DEFAULT_LOOP, formulationFor, hasGradients, plannedFormulation, PROFILE_METHODS, runBench, unsupported, type BenchMode, type BenchOptions, type FetchKind } from '../bench/bench.js';
 import { describeFormulation, formatSummary } from '../bench/report.js';
 import { writeFileAtomic } from '../model/export.js';
 import { parseModel } from '../onnx/parse.js';
@@ -38,7 +38,8 @@ export function builder(y: Argv) {
     .option('tf32', { describe: "--ep cuda: allow TF32 tensor-core math in cuBLAS and cuDNN (ONNX Runtime's default); without it alexnet-onnx sets NVIDIA_TF32_OVERRIDE=0 for strict fp32", type: 'boolean', default: false })
     .option('model', { describe: 'bench this .onnx file instead of building one (model options are then read from the file)', type: 'string' })
     .option('json', { describe: 'write the results as JSON to this file', type: 'string' })
-    .option('profile', { describe: 'after timing, profile N more steps and print kernel time per layer, forward and backward', type: 'number', default: 0 });
+    .option('profile', { describe: 'after timing, time N more steps per layer and print the table, forward and backward', type: 'number', default: 0 })
+    .option('profile-method', { describe: "--profile by ONNX Runtime's profiler (kernel time; GPU timestamps on webgpu) or prefix timing (the graph cut after each layer, timed whole; any EP); auto: the profiler where it times the device (node cpu and webgpu), prefix elsewhere", choices: PROFILE_METHODS, default: 'auto' });
 }
 
 type Args = ArgumentsCamelCase<
@@ -59,6 +60,7 @@ type Args = ArgumentsCamelCase<
       model?: string;
       json?: string;
       profile: number;
+      profileMethod: string;
     }
 >;
 
@@ -110,6 +112,7 @@ export function benchOptionsFrom(args: Args): BenchOptions {
     logEvery: count('log-every', args.logEvery, 1),
     threads: count('threads', args.threads, 0),
     profileSteps: count('profile', args.profile, 0),
+    profileMethod: args.profileMethod as BenchOptions['profileMethod'],
     graphOpt: args.graphOpt as GraphOptLevel,
     tf32: args.tf32,
     input: args.input as InputPlacement,

@@ -73,6 +73,7 @@ export function benchOptionsFromQuery(q: URLSearchParams): { options: BenchOptio
     model,
     training,
     profileSteps: 0,
+    profileMethod: 'auto',
   };
   return { options, mode };
 }

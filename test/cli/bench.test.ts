@@ -58,6 +58,16 @@ describe('alexnet-onnx bench (CPU EP)', () => {
     expect(report[1]!.profile.find((p) => p.layer === 'conv5')!.backward_ms).toBeGreaterThan(0);
   });
 
+  it('prints a per-layer table by prefix timing, where each layer is the step up to it minus the step up to the one before', () => {
+    const json = join(tempDir(), 'r.json');
+    const r = cli(['bench', ...SMALL, '--profile', '2', '--profile-method', 'prefix', '--json', json]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Forward-backward per layer \(prefix timing: step time up to each layer minus up to the one before, mean of 2 steps each\):$/m);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as { profile: { layer: string }[] }[];
+    expect(report[0]!.profile.map((p) => p.layer)).toEqual(['(run)', 'conv1', 'lrn1', 'pool1', 'conv2', 'lrn2', 'pool2', 'conv3', 'conv4', 'conv5', 'pool5', '(fetch)']);
+    expect(report[1]!.profile.map((p) => p.layer)).toEqual(['(run)', 'conv1', 'lrn1', 'pool1', 'conv2', 'lrn2', 'pool2', 'conv3', 'conv4', 'conv5', 'pool5', 'loss', '(fetch)']);
+  });
+
   it('benches an exported file; a forward-only file defaults to forward mode', () => {
     const dir = tempDir();
     const fwd = join(dir, 'f.onnx');
@@ -88,8 +98,9 @@ describe('alexnet-onnx bench (CPU EP)', () => {
     [['--ep', 'tpu'], 2, /ep.*Given: "tpu".*Choices: "cpu", "cuda", "webgpu", "wasm"/],
     [['--runtime', 'web', '--ep', 'cuda'], 2, /--ep cuda is not an EP of --runtime web \(choose wasm, webgpu\)/],
     [['--ep', 'wasm'], 2, /--ep wasm is not an EP of --runtime node \(choose cpu, cuda, webgpu\)/],
-    [['--runtime', 'browser', '--profile', '2'], 2, /--profile needs --runtime node/],
-    [['--ep', 'cuda', '--profile', '2'], 2, /--profile does not work on the CUDA EP: .* times each kernel's launch on the host, not its run on the GPU/],
+    [['--runtime', 'browser', '--profile', '2'], 2, /--profile needs --runtime node or web/],
+    [['--ep', 'cuda', '--profile', '2', '--profile-method', 'profiler'], 2, /--profile-method profiler does not work on the CUDA EP: .* times each kernel's launch on the host, not its run on the GPU/],
+    [['--runtime', 'web', '--profile', '2', '--profile-method', 'profiler'], 2, /--profile-method profiler needs --runtime node: .*use prefix/],
     [['--runtime', 'web', '--ep', 'webgpu', '--head', 'fc', '--dropout', '0.5', '--dropout-impl', 'op'], 2, /WebGPU build has no kernel for the training graph's Dropout op: use --dropout-impl decomposed/],
     [['--runtime', 'browser', '--browser', '/nonexistent/chromium'], 1, /no browser at \/nonexistent\/chromium: install Debian's chromium \(apt-get install chromium\) or give --browser PATH/],
     [['--batch', '0'], 2, /--batch must be a positive integer or 'dynamic', got '?0'?/],

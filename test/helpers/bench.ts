@@ -25,6 +25,7 @@ export function smallBench(runtime: RuntimeName, ep: Ep, o: Partial<BenchOptions
     model: { ...DEFAULT_OPTIONS, batch: 1, imageSize: 67, lrnImpl: f.lrnImpl, dropoutImpl: f.dropoutImpl },
     training: { ...DEFAULT_TRAINING, maxpoolGrad: f.maxpoolGrad, convWeightGrad: f.convWeightGrad },
     profileSteps: 0,
+    profileMethod: 'auto',
     collectOutputs: true,
     ...rest,
   };
