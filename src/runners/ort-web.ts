@@ -33,28 +33,32 @@ export function ortWebVersion(): string {
  * to WebAssembly (asyncify), which falls back to ORT's CPU kernels for ops it lacks.
  */
 async function loadOrt(ep: WebEp): Promise<OrtWeb> {
-  if (ep === 'webgpu') useLiftoffOnly();
-  else if (liftoffOnly) {
-    throw new Error("this process compiles WebAssembly with V8's Liftoff only (set for onnxruntime-web's WebGPU build): time --ep wasm in a separate process");
-  }
   const mod = ep === 'webgpu' ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web');
   return ((mod as { default?: OrtWeb }).default ?? mod) as OrtWeb;
 }
 
-let liftoffOnly = false;
+type WasmCompiler = 'liftoff' | 'turbofan';
+let wasmCompiler: WasmCompiler | undefined;
 
 /**
- * onnxruntime-web's WebGPU build is an asyncify WebAssembly module that V8's optimizing compiler (TurboFan) takes very
- * long over, and Node blocks its event loop until that background work drains. Measured here (Node 20.20.2, batch 1,
- * 57x57, lavapipe): session creation 36.0 s with tiering, 1.3 s with Liftoff only, and the steps were not slower
- * (forward 168 ms vs 299 ms). The GPU does the arithmetic, so the baseline compiler is enough. V8 flags are per
- * process: set before the module compiles, and the WebAssembly-only build (whose CPU kernels need TurboFan: 2.4x
- * slower under Liftoff, measured) is then refused in this process.
+ * Which V8 compiler builds onnxruntime-web's WebAssembly in this process; V8's default tiering (Liftoff first, hot
+ * functions recompiled by TurboFan in the background) suits neither build:
+ * - The WebGPU build is an asyncify module that TurboFan takes very long over, and Node blocks its event loop until
+ *   that background work drains. Measured here (Node 20.20.2, batch 1, 57x57, lavapipe): session creation 36.0 s
+ *   with tiering, 1.3 s with Liftoff only, and the steps were not slower (forward 168 ms vs 299 ms). The GPU does
+ *   the arithmetic, so the baseline compiler (`--liftoff-only`) is enough.
+ * - The WebAssembly-only build's CPU kernels need TurboFan (2.4x slower under Liftoff, measured), and with tiering
+ *   they get it only after some steps: batch 1, 67x67, 2 threads, the first 30 steps fell from 62 ms to 5 ms, past
+ *   the seeds' 10 burn-in steps; with `--no-liftoff` every step took 5 ms, for about 1.6 s more start-up.
+ * V8 flags are per process and act when a module compiles, so the other build is refused in this process.
  */
-function useLiftoffOnly(): void {
-  if (liftoffOnly) return;
-  v8.setFlagsFromString('--liftoff-only');
-  liftoffOnly = true;
+function useWasmCompiler(compiler: WasmCompiler): void {
+  if (wasmCompiler === compiler) return;
+  if (wasmCompiler) {
+    throw new Error(`this process compiles WebAssembly with ${wasmCompiler === 'liftoff' ? "V8's Liftoff only (for onnxruntime-web's WebGPU build)" : "V8's TurboFan only (for onnxruntime-web's WebAssembly build)"}: time --ep ${wasmCompiler === 'liftoff' ? 'wasm' : 'webgpu'} in a separate process`);
+  }
+  v8.setFlagsFromString(compiler === 'liftoff' ? '--liftoff-only' : '--no-liftoff');
+  wasmCompiler = compiler;
 }
 
 /** Default WebAssembly threads in Node for `wasm`: one per core (onnxruntime-web's own default here is 1). */
@@ -112,6 +116,7 @@ export async function createWebRunner(o: RunnerOptions): Promise<Runner> {
   // Measured: with more than one thread the WebGPU build fails to load in Node ("TypeError: fetch failed": its thread
   // loader fetches its own script by file: URL).
   if (ep === 'webgpu' && o.threads > 1) throw new Error('onnxruntime-web\'s WebGPU build runs its WebAssembly on one thread in Node: use --threads 1 (or 0)');
+  useWasmCompiler(ep === 'webgpu' ? 'liftoff' : 'turbofan');
   installLogTee();
   let adapter = '';
   if (ep === 'webgpu') adapter = await installNodeWebGpu();
@@ -138,7 +143,7 @@ export async function createWebRunner(o: RunnerOptions): Promise<Runner> {
     runtime: 'web',
     ep,
     ortVersion: ort.env.versions.web ?? ortWebVersion(),
-    device: ep === 'webgpu' ? `${adapter} (Dawn, npm webgpu; ${wasm}, V8 Liftoff only, for CPU nodes)` : `${cpuDescription()} (${wasm})`,
+    device: ep === 'webgpu' ? `${adapter} (Dawn, npm webgpu; ${wasm}, V8 Liftoff only, for CPU nodes)` : `${cpuDescription()} (${wasm}, V8 TurboFan only)`,
     async run(fetches = o.fetches): Promise<Record<string, Tensor>> {
       return (await session.run(o.feeds, fetches)) as Record<string, Tensor>;
     },

@@ -130,7 +130,7 @@ describe('alexnet-onnx bench (CPU EP)', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^alexnet-onnx bench: onnxruntime-web 1\.29\.0 in Node, EP wasm, /m);
-    expect(r.stdout).toMatch(/ONNX Runtime 1\.29\.0 \(onnxruntime-web in Node\), EP wasm, device: .*\(WebAssembly SIMD, 1 thread\)/);
+    expect(r.stdout).toMatch(/ONNX Runtime 1\.29\.0 \(onnxruntime-web in Node\), EP wasm, device: .*\(WebAssembly SIMD, 1 thread, V8 TurboFan only\)/);
     const report = JSON.parse(readFileSync(json, 'utf8')) as Record<string, unknown>[];
     for (const m of report) {
       for (const f of FIELDS) expect(m, f).toHaveProperty(f);

@@ -14,7 +14,7 @@ describe('onnxruntime-web wasm in Node', () => {
       ['web', 'wasm', 'forward', []],
       ['web', 'wasm', 'forward-backward', []],
     ]);
-    expect(web.results[0]!.device).toContain('WebAssembly SIMD, 2 threads');
+    expect(web.results[0]!.device).toContain('WebAssembly SIMD, 2 threads, V8 TurboFan only');
     expect(web.results[0]!.ort_version).toBe('1.29.0');
     expect(web.results[1]!.formulation).toEqual({ lrn_impl: 'decomposed', dropout_impl: '-', maxpool_grad: 'scatter', conv_weight_grad: 'matmul' });
     expect(Object.keys(web.results[1]!.outputs!)).toHaveLength(10);
@@ -25,6 +25,12 @@ describe('onnxruntime-web wasm in Node', () => {
     const o = smallBench('web', 'wasm', { threads: 1 });
     await expect(createWebRunner({ ep: 'wasm', model: new Uint8Array(), feeds: {}, fetches: [], threads: o.threads, graphOpt: 'all', tf32: false, profileDir: '' })).rejects.toThrow(
       /fixes its WebAssembly threads once per process: already 2, asked for 1/,
+    );
+  });
+
+  it('refuses the WebGPU build after the WebAssembly one in the same process (V8 compiles them differently)', async () => {
+    await expect(createWebRunner({ ep: 'webgpu', model: new Uint8Array(), feeds: {}, fetches: [], threads: 1, graphOpt: 'all', tf32: false, profileDir: '' })).rejects.toThrow(
+      /compiles WebAssembly with V8's TurboFan only .* time --ep webgpu in a separate process/,
     );
   });
 });
