@@ -229,11 +229,10 @@ interface Timed {
  */
 export function unsupported(o: BenchOptions): string | undefined {
   if (o.tf32 && (o.runtime !== 'node' || o.ep !== 'cuda')) return '--tf32 is a CUDA EP setting: it needs --runtime node --ep cuda';
-  if (o.profileSteps > 0 && o.runtime === 'browser') return '--profile needs --runtime node or web: the browser page times whole steps only';
   if (o.profileSteps > 0 && o.profileMethod === 'profiler' && !profilerTimesDevice(o)) {
     return o.ep === 'cuda'
       ? "--profile-method profiler does not work on the CUDA EP: ONNX Runtime's profiler in this build times each kernel's launch on the host, not its run on the GPU (no CUPTI); use prefix"
-      : '--profile-method profiler needs --runtime node: onnxruntime-web keeps its profile inside the WebAssembly file system; use prefix';
+      : '--profile-method profiler needs --runtime node: onnxruntime-web keeps its profile inside the WebAssembly file system (in Node and in the browser); use prefix';
   }
   if (o.runtime === 'node' || o.ep !== 'webgpu' || !o.modes.includes('forward-backward')) return undefined;
   if (plannedFormulation(o).dropout_impl === 'op') return "onnxruntime-web's WebGPU build has no kernel for the training graph's Dropout op: use --dropout-impl decomposed (or auto)";
@@ -254,7 +253,7 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
       results.push(resultOf(o, p, timed));
       if (o.profileSteps > 0) {
         const byProfiler = profileMethodFor(o) === 'profiler';
-        const rows = byProfiler ? await profileLayers(o, p, profileDir) : await profileByPrefixes(o, p, profileDir);
+        const rows = byProfiler ? await profileLayers(o, p, profileDir) : await profileByPrefixes(o, p, profileDir, browser);
         results[results.length - 1]!.profile = rows;
         const what = byProfiler
           ? `ONNX Runtime profiler, mean of ${o.profileSteps} steps, ${o.ep === 'webgpu' ? 'GPU time from WebGPU timestamps' : 'kernel time'}`
@@ -355,21 +354,28 @@ export function profileMethodFor(o: BenchOptions): ProfileMethod {
 /**
  * Per-layer times from whole-step times: for k = 0 .. all layer groups, a session of the graph of the first k groups
  * (`prefixGraph`), `profileSteps` timed steps after one untimed, one session at a time; then the whole step again.
+ * In this process, or as page jobs in the browser.
  */
-async function profileByPrefixes(o: BenchOptions, p: PreparedMode, profileDir: string): Promise<LayerTime[]> {
+async function profileByPrefixes(o: BenchOptions, p: PreparedMode, profileDir: string, browser: BrowserBench | undefined): Promise<LayerTime[]> {
   const parsed = parseModel(p.bytes);
   const groups = layerGroups(parsed.graph, p.fetches, finalLayerOf(parsed.metadata));
-  const quiet = { label: '', burnIn: 1, steps: o.profileSteps, logEvery: o.profileSteps, log: () => {} };
+  const loop = { label: '', burnIn: 1, steps: o.profileSteps, logEvery: o.profileSteps };
   const timeModel = async (graph: Graph | undefined): Promise<number> => {
     const part = graph && withGraph(parsed, graph);
     const inputs = new Set((part ?? parsed).graph.inputs.map((i) => i.name));
     const feeds = Object.fromEntries(Object.entries(p.feeds).filter(([name]) => inputs.has(name)));
-    const runner = await createRunner(o, { ...p, bytes: part ? encodeProto(part.proto) : p.bytes, feeds, fetches: part ? [PROBE] : p.fetches }, profileDir);
+    const bytes = part ? encodeProto(part.proto) : p.bytes;
+    const fetches = part ? [PROBE] : p.fetches;
+    if (browser) {
+      const job = { ep: o.ep as WebEp, threads: o.threads, graphOpt: o.graphOpt, fetches, ...loop };
+      return summarize((await browser.runJob(job, bytes, feeds, () => {})).durations).mean * 1000;
+    }
+    const runner = await createRunner(o, { ...p, bytes, feeds, fetches }, profileDir);
     try {
       await runner.run();
       // ends onnxruntime-node's profiling of the first run, which would slow every later one
       runner.placement();
-      return (await timeLoop(() => runner.run(), quiet)).stats.mean * 1000;
+      return (await timeLoop(() => runner.run(), { ...loop, log: () => {} })).stats.mean * 1000;
     } finally {
       await runner.release();
     }

@@ -98,7 +98,6 @@ describe('alexnet-onnx bench (CPU EP)', () => {
     [['--ep', 'tpu'], 2, /ep.*Given: "tpu".*Choices: "cpu", "cuda", "webgpu", "wasm"/],
     [['--runtime', 'web', '--ep', 'cuda'], 2, /--ep cuda is not an EP of --runtime web \(choose wasm, webgpu\)/],
     [['--ep', 'wasm'], 2, /--ep wasm is not an EP of --runtime node \(choose cpu, cuda, webgpu\)/],
-    [['--runtime', 'browser', '--profile', '2'], 2, /--profile needs --runtime node or web/],
     [['--ep', 'cuda', '--profile', '2', '--profile-method', 'profiler'], 2, /--profile-method profiler does not work on the CUDA EP: .* times each kernel's launch on the host, not its run on the GPU/],
     [['--runtime', 'web', '--profile', '2', '--profile-method', 'profiler'], 2, /--profile-method profiler needs --runtime node: .*use prefix/],
     [['--runtime', 'web', '--ep', 'webgpu', '--head', 'fc', '--dropout', '0.5', '--dropout-impl', 'op'], 2, /WebGPU build has no kernel for the training graph's Dropout op: use --dropout-impl decomposed/],
