@@ -53,7 +53,7 @@ export interface BenchOptions {
   training: TrainingOptions;
   /** A file to bench, with its metadata read once (each mode parses the bytes afresh: the images edit changes the proto). */
   modelFile?: { path: string; bytes: Uint8Array; metadata: Record<string, string> };
-  /** After timing, time layers over this many more steps in a fresh session (0 = off; not in the browser). */
+  /** After timing, time layers over this many more steps in fresh sessions (0 = off). */
   profileSteps: number;
   /** How `--profile` times layers (see `profileMethodFor`). */
   profileMethod: ProfileMethod | 'auto';
@@ -340,8 +340,8 @@ function profilerTimesDevice(o: BenchOptions): boolean {
 /**
  * How `--profile` times layers: `profiler` = ONNX Runtime's profiler, summed per layer; `prefix` = sessions of the
  * graph cut after each layer group, timed whole (`profileByPrefixes`): slower and noisier, but it times the device on
- * every EP. `auto` takes the profiler where it times the device. On this machine's CPU EP the two agreed within the
- * run-to-run noise (docs/benchmarks.md).
+ * every EP. `auto` takes the profiler where it times the device. On this machine's CPU EP the two agreed on forward
+ * rows within a few ms; backward rows scattered more (docs/benchmarks.md).
  */
 export type ProfileMethod = 'profiler' | 'prefix';
 export const PROFILE_METHODS = ['auto', 'profiler', 'prefix'] as const;
@@ -399,7 +399,7 @@ async function profileLayers(o: BenchOptions, p: PreparedMode, profileDir: strin
     for (let i = 0; i <= o.profileSteps; i++) await runner.run();
     const events = runner.kernelEvents!().filter((e) => e.run > 0);
     if (o.ep === 'webgpu' && !events.some((e) => e.clock === 'gpu')) {
-      throw new Error("--profile on webgpu: this WebGPU adapter gave ONNX Runtime no GPU timestamps (no 'timestamp-query' feature), and its kernel events time only the launches on the host");
+      throw new Error("--profile on webgpu: this WebGPU adapter gave ONNX Runtime no GPU timestamps (no 'timestamp-query' feature), and its kernel events time only the launches on the host: use --profile-method prefix");
     }
     return perLayer(events, o.profileSteps, finalLayerOf(p.parsed.metadata));
   } finally {
