@@ -223,8 +223,11 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
     axes.forEach((axis, i) => {
       const size = x.shape[axis];
       if (typeof size !== 'number') throw new Error(`${ctx.node.name}: cannot slice a symbolic dimension`);
-      const clamp = (v: number): number => Math.min(Math.max(v < 0 ? v + size : v, 0), size);
-      shape[axis] = Math.max(0, Math.ceil((clamp(ends[i]!) - clamp(starts[i]!)) / steps[i]!));
+      // as the ONNX spec: negative indices count from the end; a negative step clamps to [0, size-1] and [-1, size-1]
+      const step = steps[i]!;
+      const [lo, hi] = step > 0 ? [0, size] : [-1, size - 1];
+      const clamp = (v: number, min: number): number => Math.min(Math.max(v < 0 ? v + size : v, min), hi);
+      shape[axis] = Math.max(0, Math.ceil((clamp(ends[i]!, lo) - clamp(starts[i]!, 0)) / step));
     });
     return { types: [{ dtype: x.dtype, shape }] };
   },
