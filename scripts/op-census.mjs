@@ -7,7 +7,7 @@ import { buildTrainingModel, DEFAULT_TRAINING } from '../dist/model/training.js'
 
 const configs = [
   ['default (LRN op, scatter MaxPool grad)', {}, {}],
-  ['cpu formulation in bench (MatMul conv weight grad)', {}, { convWeightGrad: 'matmul' }],
+  ['cpu formulation in bench (decomposed LRN, MatMul conv weight grad, Conv data grad)', { lrnImpl: 'decomposed' }, { convWeightGrad: 'matmul', convDataGrad: 'conv' }],
   ['webgpu formulation (decomposed LRN, mask MaxPool grad)', { lrnImpl: 'decomposed' }, { maxpoolGrad: 'mask' }],
   ['--head fc --wrt all', { head: 'fc' }, { wrt: 'all' }],
 ];

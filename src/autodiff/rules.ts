@@ -66,7 +66,12 @@ function emitUnbroadcast(g: GradContext, i: number, opType: string, inputs: stri
   emitGI(g, i, 'Reshape', [summed, g.b.int64s(target.map(Number))]);
 }
 
-function convRule(weightGrad: 'conv' | 'matmul'): GradRule {
+/**
+ * The Conv gradient: data gradient as a ConvTranspose (`convtranspose`) or, for stride-1 layers, as a Conv of dY with
+ * the flipped, channel-swapped weights (`conv`); weight gradient as a transposed Conv (`conv`) or per-offset MatMuls
+ * (`matmul`). The same math written with other operators, for the EPs where one is faster.
+ */
+export function convGradRule(weightGrad: 'conv' | 'matmul', dataGrad: 'convtranspose' | 'conv'): GradRule {
   return {
     grad: (g) => {
       const [x, w] = [g.I(0), g.I(1)];
@@ -78,7 +83,15 @@ function convRule(weightGrad: 'conv' | 'matmul'): GradRule {
       requireDefault(g, 'group', 1, g.int('group', 1));
       const inSize = g.b.typeOf(x).shape.slice(2) as number[];
       const outSize = g.b.typeOf(dy).shape.slice(2) as number[];
-      if (g.needs(0)) {
+      // dX[q] = sum_j dY[q + j - (k-1-pad_begin)] * W[k-1-j]: a correlation with the flipped kernel, padded
+      // k-1-pad on each side, which holds for stride 1 and pads up to k-1
+      const flippedPads = pads.map((p, a) => k[a % 2]! - 1 - p);
+      if (g.needs(0) && dataGrad === 'conv' && strides.every((s) => s === 1) && flippedPads.every((p) => p >= 0)) {
+        const wt = g.b.op1('Transpose', [w], { perm: attr.ints([1, 0, 2, 3]) }, { name: g.name('w_t') });
+        const end = -(2 ** 62);
+        const flipped = g.b.op1('Slice', [wt, g.b.int64s([-1, -1]), g.b.int64s([end, end]), g.b.int64s([2, 3]), g.b.int64s([-1, -1])], {}, { name: g.name('w_flip') });
+        emitGI(g, 0, 'Conv', [dy, flipped], { kernel_shape: attr.ints(k), pads: attr.ints(flippedPads) });
+      } else if (g.needs(0)) {
         // ConvTranspose gives stride*(out-1) + k - pads; output_padding restores the rows a strided conv skipped.
         const outputPadding = inSize.map((s, a) => s - (strides[a]! * (outSize[a]! - 1) + k[a]! - pads[a]! - pads[a + 2]!));
         emitGI(g, 0, 'ConvTranspose', [dy, w], {
@@ -165,7 +178,7 @@ export const GRAD_RULES: Record<string, GradRule> = {
     },
   },
 
-  Conv: convRule('conv'),
+  Conv: convGradRule('conv', 'convtranspose'),
 
   LRN: {
     // y = x * N^-beta, N = bias + alpha/size * window_sum(x^2):
@@ -303,9 +316,6 @@ export const GRAD_RULES: Record<string, GradRule> = {
     },
   },
 };
-
-/** Conv gradient with the per-offset MatMul weight gradient for layers with >= 16 input channels (faster on the CPU EP). */
-export const CONV_MATMUL_RULE: GradRule = convRule('matmul');
 
 /** Alternative MaxPool gradient for EPs whose MaxPool has no Indices output (WebGPU): see `maxPoolGradMask`. */
 export const MAXPOOL_MASK_RULE: GradRule = {

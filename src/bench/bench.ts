@@ -6,7 +6,7 @@ import { Tensor } from 'onnxruntime-common';
 import type { AlexNetOptions, DropoutImpl, LrnImpl } from '../model/alexnet.js';
 import { buildForwardModel, modelBytes } from '../model/export.js';
 import { normalTensor, Random } from '../model/random.js';
-import { buildTrainingModel, type ConvWeightGrad, type MaxPoolGrad, type TrainingOptions } from '../model/training.js';
+import { buildTrainingModel, type ConvDataGrad, type ConvWeightGrad, type MaxPoolGrad, type TrainingOptions } from '../model/training.js';
 import { parseModel, type ParsedModel } from '../onnx/parse.js';
 import { pruneGraph, withGraph } from '../onnx/prune.js';
 import { encodeProto, tensorProto } from '../onnx/serialize.js';
@@ -110,15 +110,15 @@ export interface ModeResult {
  * gradient).
  * CUDA keeps cuDNN's LRN and the Conv weight gradient until they are measured on a GPU.
  */
-export function formulationFor(ep: Ep): { lrnImpl: LrnImpl; dropoutImpl: DropoutImpl; maxpoolGrad: MaxPoolGrad; convWeightGrad: ConvWeightGrad } {
+export function formulationFor(ep: Ep): { lrnImpl: LrnImpl; dropoutImpl: DropoutImpl; maxpoolGrad: MaxPoolGrad; convWeightGrad: ConvWeightGrad; convDataGrad: ConvDataGrad } {
   switch (ep) {
     case 'webgpu':
-      return { lrnImpl: 'decomposed', dropoutImpl: 'decomposed', maxpoolGrad: 'mask', convWeightGrad: 'conv' };
+      return { lrnImpl: 'decomposed', dropoutImpl: 'decomposed', maxpoolGrad: 'mask', convWeightGrad: 'conv', convDataGrad: 'convtranspose' };
     case 'cpu':
     case 'wasm':
-      return { lrnImpl: 'decomposed', dropoutImpl: 'op', maxpoolGrad: 'scatter', convWeightGrad: 'matmul' };
+      return { lrnImpl: 'decomposed', dropoutImpl: 'op', maxpoolGrad: 'scatter', convWeightGrad: 'matmul', convDataGrad: 'conv' };
     case 'cuda':
-      return { lrnImpl: 'op', dropoutImpl: 'op', maxpoolGrad: 'scatter', convWeightGrad: 'conv' };
+      return { lrnImpl: 'op', dropoutImpl: 'op', maxpoolGrad: 'scatter', convWeightGrad: 'conv', convDataGrad: 'convtranspose' };
   }
 }
 
@@ -423,6 +423,8 @@ export function formulationOf(meta: Record<string, string>, mode: BenchMode): Fo
     dropout_impl: Number(meta['alexnet.dropout'] ?? 0) > 0 ? meta['alexnet.dropoutImpl'] ?? 'op' : '-',
     maxpool_grad: forward ? '-' : meta['alexnet.maxpoolGrad'] ?? 'unknown',
     conv_weight_grad: forward ? '-' : meta['alexnet.convWeightGrad'] ?? 'unknown',
+    // files exported before the option existed wrote every data gradient as a ConvTranspose
+    conv_data_grad: forward ? '-' : meta['alexnet.convDataGrad'] ?? 'convtranspose',
   };
 }
 
@@ -435,6 +437,7 @@ export function plannedFormulation(o: BenchOptions): Formulation {
     dropout_impl: o.model.dropout > 0 ? o.model.dropoutImpl : '-',
     maxpool_grad: mode === 'forward' ? '-' : o.training.maxpoolGrad,
     conv_weight_grad: mode === 'forward' ? '-' : o.training.convWeightGrad,
+    conv_data_grad: mode === 'forward' ? '-' : o.training.convDataGrad,
   };
 }
 

@@ -22,11 +22,12 @@ export interface Formulation {
   dropout_impl: string;
   maxpool_grad: string;
   conv_weight_grad: string;
+  conv_data_grad: string;
 }
 
 /** `LRN decomposed, MaxPool grad mask, conv weight grad conv`: the choices that apply, for every line that names them. */
 export function describeFormulation(f: Formulation): string {
-  const parts: [string, string][] = [['LRN', f.lrn_impl], ['dropout', f.dropout_impl], ['MaxPool grad', f.maxpool_grad], ['conv weight grad', f.conv_weight_grad]];
+  const parts: [string, string][] = [['LRN', f.lrn_impl], ['dropout', f.dropout_impl], ['MaxPool grad', f.maxpool_grad], ['conv weight grad', f.conv_weight_grad], ['conv data grad', f.conv_data_grad]];
   return parts.filter(([, v]) => v !== '-').map(([k, v]) => `${k} ${v}`).join(', ');
 }
 

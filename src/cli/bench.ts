@@ -19,6 +19,7 @@ const AUTO: FormulationAuto = {
   dropoutImpl: 'decomposed on webgpu (no training-mode Dropout kernel in onnxruntime-web), op elsewhere',
   maxpoolGrad: 'mask on webgpu (no Indices output), scatter elsewhere',
   convWeightGrad: 'matmul on cpu/wasm (faster there), conv elsewhere',
+  convDataGrad: 'conv on cpu/wasm (faster there), convtranspose elsewhere',
 };
 export const describe = "Time AlexNet forward and forward-backward on ONNX Runtime with the seeds' burn-in statistics";
 
@@ -80,7 +81,8 @@ export function benchOptionsFrom(args: Args): BenchOptions {
   const dropoutImpl = args.dropoutImpl === 'auto' ? auto.dropoutImpl : args.dropoutImpl;
   const model = modelOptionsFrom({ ...args, lrnImpl, dropoutImpl });
   const convWeightGrad = args.convWeightGrad === 'auto' ? auto.convWeightGrad : args.convWeightGrad;
-  const training = trainingOptionsFrom(model, { ...args, maxpoolGrad, convWeightGrad });
+  const convDataGrad = args.convDataGrad === 'auto' ? auto.convDataGrad : args.convDataGrad;
+  const training = trainingOptionsFrom(model, { ...args, maxpoolGrad, convWeightGrad, convDataGrad });
   let modelFile: BenchOptions['modelFile'];
   let modes: BenchMode[];
   if (args.model) {

@@ -14,6 +14,7 @@ export interface FormulationAuto {
   dropoutImpl: string;
   maxpoolGrad: string;
   convWeightGrad: string;
+  convDataGrad: string;
 }
 
 /** A formulation option's choices and default: with `auto` first and as default when the command has one. */
@@ -92,6 +93,10 @@ export function withTrainingOptions<T>(y: Argv<T>, auto?: FormulationAuto) {
     .option(
       'conv-weight-grad',
       formulation('conv weight gradients: conv (transposed Conv) or matmul (a MatMul per kernel offset where >= 16 input channels; faster on CPU)', ['conv', 'matmul'], DEFAULT_TRAINING.convWeightGrad, auto?.convWeightGrad),
+    )
+    .option(
+      'conv-data-grad',
+      formulation('conv input gradients: convtranspose, or conv (a Conv with the flipped weights, stride-1 layers; faster on CPU)', ['convtranspose', 'conv'], DEFAULT_TRAINING.convDataGrad, auto?.convDataGrad),
     );
 }
 
@@ -100,6 +105,7 @@ export interface RawTrainingArgs {
   wrt: string;
   maxpoolGrad: string;
   convWeightGrad: string;
+  convDataGrad: string;
 }
 
 /** Validated training options; a bad combination is a UsageError naming the option. */
@@ -109,6 +115,7 @@ export function trainingOptionsFrom(model: AlexNetOptions, args: RawTrainingArgs
     wrt: args.wrt as TrainingOptions['wrt'],
     maxpoolGrad: args.maxpoolGrad as TrainingOptions['maxpoolGrad'],
     convWeightGrad: args.convWeightGrad as TrainingOptions['convWeightGrad'],
+    convDataGrad: args.convDataGrad as TrainingOptions['convDataGrad'],
   };
   const problems = validateTraining(model, t);
   if (problems.length) throw new UsageError(problems.join('; '));

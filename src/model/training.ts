@@ -1,5 +1,5 @@
 import { addAll, addBackward } from '../autodiff/backward.js';
-import { CONV_MATMUL_RULE, MAXPOOL_MASK_RULE, type GradRule } from '../autodiff/rules.js';
+import { convGradRule, MAXPOOL_MASK_RULE, type GradRule } from '../autodiff/rules.js';
 import { attr } from '../onnx/types.js';
 import { buildAlexNet, type AlexNetOptions } from './alexnet.js';
 import { finish, type BuiltModel } from './export.js';
@@ -23,14 +23,22 @@ export type MaxPoolGrad = 'scatter' | 'mask';
  */
 export type ConvWeightGrad = 'conv' | 'matmul';
 
+/**
+ * How conv data (input) gradients are written: `convtranspose` (every layer) or `conv` (a Conv of the output gradient
+ * with the flipped, channel-swapped weights, for stride-1 layers: faster on the CPU EP; strided layers keep
+ * ConvTranspose).
+ */
+export type ConvDataGrad = 'convtranspose' | 'conv';
+
 export interface TrainingOptions {
   loss: LossKind;
   wrt: WrtKind;
   maxpoolGrad: MaxPoolGrad;
   convWeightGrad: ConvWeightGrad;
+  convDataGrad: ConvDataGrad;
 }
 
-export const DEFAULT_TRAINING: TrainingOptions = { loss: 'l2', wrt: 'conv', maxpoolGrad: 'scatter', convWeightGrad: 'conv' };
+export const DEFAULT_TRAINING: TrainingOptions = { loss: 'l2', wrt: 'conv', maxpoolGrad: 'scatter', convWeightGrad: 'conv', convDataGrad: 'convtranspose' };
 
 /** Problems with a training configuration, each naming the option. */
 export function validateTraining(o: AlexNetOptions, t: TrainingOptions): string[] {
@@ -62,7 +70,7 @@ export function buildTrainingModel(options: AlexNetOptions, training: TrainingOp
   const wrt = training.wrt === 'all' ? [...net.convParams, ...net.fcParams] : net.convParams;
   const rules: Record<string, GradRule> = {};
   if (training.maxpoolGrad === 'mask') rules.MaxPool = MAXPOOL_MASK_RULE;
-  if (training.convWeightGrad === 'matmul') rules.Conv = CONV_MATMUL_RULE;
+  rules.Conv = convGradRule(training.convWeightGrad, training.convDataGrad);
   const grads = addBackward(b, { loss, wrt, rules });
   const squares = grads.map((g) => b.op1('ReduceSumSquare', [g], { keepdims: attr.int(0) }, { name: `${g}.sum_sq` }));
   const gradSqSum = addAll(b, squares, 'grad_sq_sum', 'grad_sq_sum');
@@ -76,6 +84,7 @@ export function buildTrainingModel(options: AlexNetOptions, training: TrainingOp
     'alexnet.wrt': training.wrt,
     'alexnet.maxpoolGrad': training.maxpoolGrad,
     'alexnet.convWeightGrad': training.convWeightGrad,
+    'alexnet.convDataGrad': training.convDataGrad,
     'alexnet.gradients': wrt.join(','),
   });
 }

@@ -55,7 +55,7 @@ export function benchOptionsFromQuery(q: URLSearchParams): { options: BenchOptio
     lrnImpl: f.lrnImpl,
     dropoutImpl: f.dropoutImpl,
   };
-  const training = { ...DEFAULT_TRAINING, maxpoolGrad: f.maxpoolGrad, convWeightGrad: f.convWeightGrad };
+  const training = { ...DEFAULT_TRAINING, maxpoolGrad: f.maxpoolGrad, convWeightGrad: f.convWeightGrad, convDataGrad: f.convDataGrad };
   const problems = [...validateOptions(model), ...validateTraining(model, training)];
   if (problems.length) throw new BadRequest(problems.join('; ').replace(/--/g, ''));
   const options: BenchOptions = {

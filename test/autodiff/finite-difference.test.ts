@@ -1,7 +1,7 @@
 import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { addBackward } from '../../src/autodiff/backward.js';
-import { CONV_MATMUL_RULE, MAXPOOL_MASK_RULE, type GradRule } from '../../src/autodiff/rules.js';
+import { convGradRule, MAXPOOL_MASK_RULE, type GradRule } from '../../src/autodiff/rules.js';
 import { GraphBuilder } from '../../src/onnx/builder.js';
 import { channelWindowSum } from '../../src/onnx/compose.js';
 import { encodeModel } from '../../src/onnx/serialize.js';
@@ -111,7 +111,14 @@ describe('finite differences agree with every gradient rule', () => {
     check({
       inputs: [{ name: 'x', shape: [2, 16, 7, 7] }, { name: 'w', shape: [3, 16, 3, 3] }, { name: 'bias', shape: [3] }],
       build: (b, [x, w, bias]) => b.op1('Conv', [x!, w!, bias!], { kernel_shape: attr.ints([3, 3]), strides: attr.ints([2, 2]), pads: attr.ints([0, 0, 1, 1]) }),
-      rules: { Conv: CONV_MATMUL_RULE },
+      rules: { Conv: convGradRule('matmul', 'convtranspose') },
+    }));
+
+  it('Conv with the data gradient as a Conv of the flipped weights (stride 1, asymmetric pads)', () =>
+    check({
+      inputs: [{ name: 'x', shape: [2, 3, 7, 6] }, { name: 'w', shape: [4, 3, 5, 3] }, { name: 'bias', shape: [4] }],
+      build: (b, [x, w, bias]) => b.op1('Conv', [x!, w!, bias!], { kernel_shape: attr.ints([5, 3]), pads: attr.ints([2, 0, 1, 2]) }),
+      rules: { Conv: convGradRule('conv', 'conv') },
     }));
 
   it('Relu', () => check({ inputs: [{ name: 'x', shape: [2, 3, 4], fill: 'away-from-zero' }], build: (b, [x]) => b.op1('Relu', [x!]) }));

@@ -18,6 +18,7 @@ interface Comparison {
 const CASES: [string, Partial<AlexNetOptions>, Partial<TrainingOptions>][] = [
   ['default (LRN, pool5, l2)', {}, {}],
   ['--no-lrn --conv-weight-grad matmul', { lrn: 'none' }, { convWeightGrad: 'matmul' }],
+  ['CPU formulation: --lrn-impl decomposed --conv-weight-grad matmul --conv-data-grad conv', { lrnImpl: 'decomposed' }, { convWeightGrad: 'matmul', convDataGrad: 'conv' }],
   ['--head fc --wrt all', { head: 'fc' }, { wrt: 'all' }],
   ['--lrn paper --lrn-impl decomposed --maxpool-grad mask', { lrn: 'paper', lrnImpl: 'decomposed' }, { maxpoolGrad: 'mask' }],
   ['--head fc --loss softmax-cross-entropy --batch dynamic --conv-weight-grad matmul', { head: 'fc', classes: 10, batch: 'dynamic' }, { loss: 'softmax-cross-entropy', wrt: 'all', convWeightGrad: 'matmul' }],

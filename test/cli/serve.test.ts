@@ -20,7 +20,7 @@ describe('alexnet-onnx serve', () => {
     const job = (await (await fetch(`${origin}/api/job?ep=webgpu&mode=forward-backward&batch=2&imageSize=67`)).json()) as { job: { ep: string; fetches: string[] }; info: { formulation: string } };
     expect(job.job.ep).toBe('webgpu');
     expect(job.job.fetches).toHaveLength(10);
-    expect(job.info.formulation).toBe('LRN decomposed, MaxPool grad mask, conv weight grad conv');
+    expect(job.info.formulation).toBe('LRN decomposed, MaxPool grad mask, conv weight grad conv, conv data grad convtranspose');
     const code = await new Promise<number | null>((resolve) => {
       child.once('exit', resolve);
       child.kill('SIGINT');

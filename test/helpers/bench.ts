@@ -23,7 +23,7 @@ export function smallBench(runtime: RuntimeName, ep: Ep, o: Partial<BenchOptions
     input: 'device',
     fetch: 'grads',
     model: { ...DEFAULT_OPTIONS, batch: 1, imageSize: 67, lrnImpl: f.lrnImpl, dropoutImpl: f.dropoutImpl },
-    training: { ...DEFAULT_TRAINING, maxpoolGrad: f.maxpoolGrad, convWeightGrad: f.convWeightGrad },
+    training: { ...DEFAULT_TRAINING, maxpoolGrad: f.maxpoolGrad, convWeightGrad: f.convWeightGrad, convDataGrad: f.convDataGrad },
     profileSteps: 0,
     profileMethod: 'auto',
     collectOutputs: true,

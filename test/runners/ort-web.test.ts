@@ -16,7 +16,7 @@ describe('onnxruntime-web wasm in Node', () => {
     ]);
     expect(web.results[0]!.device).toContain('WebAssembly SIMD, 2 threads, V8 TurboFan only');
     expect(web.results[0]!.ort_version).toBe('1.29.0');
-    expect(web.results[1]!.formulation).toEqual({ lrn_impl: 'decomposed', dropout_impl: '-', maxpool_grad: 'scatter', conv_weight_grad: 'matmul' });
+    expect(web.results[1]!.formulation).toEqual({ lrn_impl: 'decomposed', dropout_impl: '-', maxpool_grad: 'scatter', conv_weight_grad: 'matmul', conv_data_grad: 'conv' });
     expect(Object.keys(web.results[1]!.outputs!)).toHaveLength(10);
     for (let i = 0; i < 2; i++) expectSameOutputs(web.results[i]!, node.results[i]!, 1e-4);
   });

@@ -64,8 +64,8 @@ describe.skipIf(!icd)(`WebGPU EP (onnxruntime-node)${icd ? '' : ` skipped: ${why
     const options = { ...DEFAULT_OPTIONS, batch: 1, imageSize: 67 };
     const images = new Tensor('float32', normalTensor(5, 'img', 3 * 67 * 67, 0.1), [1, 3, 67, 67]);
     const profileDir = mkdtempSync(join(tmpdir(), 'prof-'));
-    const gpuModel = buildTrainingModel({ ...options, lrnImpl: 'decomposed' }, { loss: 'l2', wrt: 'conv', maxpoolGrad: 'mask', convWeightGrad: 'conv' });
-    const cpuModel = buildTrainingModel(options, { loss: 'l2', wrt: 'conv', maxpoolGrad: 'scatter', convWeightGrad: 'conv' });
+    const gpuModel = buildTrainingModel({ ...options, lrnImpl: 'decomposed' }, { loss: 'l2', wrt: 'conv', maxpoolGrad: 'mask', convWeightGrad: 'conv', convDataGrad: 'convtranspose' });
+    const cpuModel = buildTrainingModel(options, { loss: 'l2', wrt: 'conv', maxpoolGrad: 'scatter', convWeightGrad: 'conv', convDataGrad: 'convtranspose' });
     const fetches = gpuModel.graph.outputs.map((o) => o.name);
     const gpu = await createNodeRunner({ ep: 'webgpu', model: modelBytes(gpuModel), feeds: { images }, fetches, threads: 0, graphOpt: 'all', tf32: false, profileDir });
     const cpu = await createNodeRunner({ ep: 'cpu', model: modelBytes(cpuModel), feeds: { images }, fetches, threads: 0, graphOpt: 'all', tf32: false, profileDir });
