@@ -108,7 +108,9 @@ export interface ModeResult {
  * WebAssembly runs ORT's CPU kernels and the same choice measured faster there too (onnxruntime-web wasm in Node,
  * 2 threads, batch 8: forward 350 vs 548 ms with the LRN op; forward-backward 1206 vs 1445 ms with the Conv weight
  * gradient).
- * CUDA keeps cuDNN's LRN and the Conv weight gradient until they are measured on a GPU.
+ * The Conv form of stride-1 data gradients: forward-backward at batch 8 on the CPU EP 490-502 vs 544-572 ms with
+ * ConvTranspose (four runs each); on wasm 1072 vs 1088 ms, within noise, kept for the same CPU kernels.
+ * CUDA keeps cuDNN's LRN, the Conv weight gradient and ConvTranspose until they are measured on a GPU.
  */
 export function formulationFor(ep: Ep): { lrnImpl: LrnImpl; dropoutImpl: DropoutImpl; maxpoolGrad: MaxPoolGrad; convWeightGrad: ConvWeightGrad; convDataGrad: ConvDataGrad } {
   switch (ep) {

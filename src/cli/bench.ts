@@ -19,7 +19,7 @@ const AUTO: FormulationAuto = {
   dropoutImpl: 'decomposed on webgpu (no training-mode Dropout kernel in onnxruntime-web), op elsewhere',
   maxpoolGrad: 'mask on webgpu (no Indices output), scatter elsewhere',
   convWeightGrad: 'matmul on cpu/wasm (faster there), conv elsewhere',
-  convDataGrad: 'conv on cpu/wasm (faster there), convtranspose elsewhere',
+  convDataGrad: 'conv on cpu (faster there) and wasm (the same CPU kernels; equal within noise there), convtranspose elsewhere',
 };
 export const describe = "Time AlexNet forward and forward-backward on ONNX Runtime with the seeds' burn-in statistics";
 
