@@ -1,3 +1,8 @@
+#!/usr/bin/env node
+// Micro-benchmark behind `--conv-data-grad`: the input gradient of AlexNet's stride-1 convs (conv2-conv5) as a
+// ConvTranspose of dY with W, against a Conv of dY with W's channels swapped and kernel flipped, on
+// onnxruntime-node's CPU EP; three sessions each, alternated. Run after `npm run build`:
+//   node scripts/bench-conv-data-grad.mjs 8      (batch size)
 import ort from 'onnxruntime-node';
 import { GraphBuilder } from '../dist/onnx/builder.js';
 import { encodeModel } from '../dist/onnx/serialize.js';
@@ -6,12 +11,16 @@ const info = { producerName: 'x', producerVersion: '1', doc: '', metadata: {} };
 const rnd = (n) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.7) * 0.1);
 async function time(bytes, feeds, n) {
   const s = await ort.InferenceSession.create(bytes);
-  await s.run(feeds); await s.run(feeds);
-  const t0 = performance.now(); let out;
-  for (let i = 0; i < n; i++) out = await s.run(feeds);
-  const ms = (performance.now() - t0) / n; await s.release(); return [ms, out.dx.data];
+  await s.run(feeds);
+  await s.run(feeds);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await s.run(feeds);
+  const ms = (performance.now() - t0) / n;
+  await s.release();
+  return ms;
 }
-const N = Number(process.argv[2]);
+const N = Number(process.argv[2] ?? 8);
+if (!Number.isSafeInteger(N) || N < 1) throw new Error('usage: node scripts/bench-conv-data-grad.mjs [batch]');
 for (const [name, C, M, H, K] of [['conv2', 64, 192, 27, 5], ['conv3', 192, 384, 13, 3], ['conv4', 384, 256, 13, 3], ['conv5', 256, 256, 13, 3]]) {
   const p = (K - 1) / 2;
   const mk = (kind) => {
@@ -29,9 +38,9 @@ for (const [name, C, M, H, K] of [['conv2', 64, 192, 27, 5], ['conv3', 192, 384,
     return encodeModel(b.build(), info);
   };
   const feeds = { dy: new ort.Tensor('float32', rnd(N * M * H * H), [N, M, H, H]) };
-  const r = { ct: 0, conv: 0 }; let err = 0;
+  const r = { ct: 0, conv: 0 };
   for (let rep = 0; rep < 3; rep++) for (const k of ['ct', 'conv']) {
-    const [ms, d] = await time(mk(k), feeds, N >= 32 ? 3 : 6); r[k] += ms / 3;
+    r[k] += (await time(mk(k), feeds, N >= 32 ? 3 : 6)) / 3;
   }
   console.log(`batch ${N} ${name}: ConvTranspose ${r.ct.toFixed(1)} ms, Conv(flipped W^T) ${r.conv.toFixed(1)} ms`);
 }
