@@ -10,6 +10,7 @@ import { runPython } from '../helpers/python.js';
 const VARIANTS: [string, Partial<AlexNetOptions>, Partial<TrainingOptions>][] = [
   ['default', {}, {}],
   ['webgpu formulation', { lrnImpl: 'decomposed' }, { maxpoolGrad: 'mask' }],
+  ['cpu formulation (decomposed LRN, matmul weight grad, conv data grad)', { lrnImpl: 'decomposed' }, { convWeightGrad: 'matmul', convDataGrad: 'conv' }],
   ['fc, all, dropout', { head: 'fc', classes: 10, dropout: 0.5 }, { wrt: 'all' }],
   ['fc, all, decomposed dropout (web WebGPU formulation)', { head: 'fc', classes: 10, dropout: 0.5, dropoutImpl: 'decomposed', lrnImpl: 'decomposed' }, { wrt: 'all', maxpoolGrad: 'mask' }],
   ['fc, softmax-cross-entropy, dynamic batch, matmul weight grad', { head: 'fc', classes: 10, batch: 'dynamic' }, { loss: 'softmax-cross-entropy', wrt: 'all', convWeightGrad: 'matmul' }],
