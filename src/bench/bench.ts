@@ -8,14 +8,15 @@ import { buildForwardModel, modelBytes } from '../model/export.js';
 import { normalTensor, Random } from '../model/random.js';
 import { buildTrainingModel, type ConvDataGrad, type ConvWeightGrad, type MaxPoolGrad, type TrainingOptions } from '../model/training.js';
 import { parseModel, type ParsedModel } from '../onnx/parse.js';
-import { pruneGraph, withGraph } from '../onnx/prune.js';
+import { graphBytes, pruneGraph, withGraph } from '../onnx/prune.js';
 import { encodeProto, tensorProto } from '../onnx/serialize.js';
-import { numElements, type Graph } from '../onnx/types.js';
+import { numElements } from '../onnx/types.js';
 import { openBrowserBench, type BrowserBench } from '../runners/browser.js';
 import { fallbackNodes, fallbackWarning, placementFromLog } from '../runners/placement.js';
 import { createNodeRunner } from '../runners/ort-node.js';
 import { createWebRunner } from '../runners/ort-web.js';
 import type { Ep, GraphOptLevel, InputPlacement, Placement, Runner, RunnerOptions, RuntimeName, WebEp } from '../runners/types.js';
+import type { BrowserJob } from '../web/job.js';
 import { graphFlops } from './flops.js';
 import { timeLoop } from './harness.js';
 import { layerGroups, PROBE, prefixGraph, prefixRows } from './prefix-profile.js';
@@ -270,6 +271,18 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
   return results;
 }
 
+type Loop = Pick<BrowserJob, 'label' | 'burnIn' | 'steps' | 'logEvery'>;
+
+/** The seeds' loop for one mode, as the options set it. */
+export function seedLoop(o: BenchOptions, mode: BenchMode): Loop {
+  return { label: MODE_LABEL[mode], burnIn: o.burnIn, steps: o.steps, logEvery: o.logEvery };
+}
+
+/** A page job for these options (EP, threads, graph optimization): what to fetch and the loop to run. */
+export function pageJob(o: BenchOptions, fetches: string[], loop: Loop): Omit<BrowserJob, 'modelUrl' | 'feeds'> {
+  return { ep: o.ep as WebEp, threads: o.threads, graphOpt: o.graphOpt, fetches, ...loop };
+}
+
 function runnerOptions(o: BenchOptions, p: PreparedMode, profileDir: string): RunnerOptions {
   return { ep: o.ep, model: p.bytes, feeds: p.feeds, fetches: p.fetches, threads: o.threads, graphOpt: o.graphOpt, tf32: o.tf32, profileDir };
 }
@@ -289,7 +302,7 @@ async function timeInProcess(o: BenchOptions, p: PreparedMode, profileDir: strin
     const firstRun = (performance.now() - first) / 1000;
     const placement = runner.placement();
     warnFallback(placement, o.ep, log);
-    const loop = await timeLoop(() => runner.run(), { label: MODE_LABEL[p.mode], burnIn: o.burnIn, steps: o.steps, logEvery: o.logEvery, log });
+    const loop = await timeLoop(() => runner.run(), { ...seedLoop(o, p.mode), log });
     const outputs = o.collectOutputs ? Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { dims: [...t.dims], data: t.data as Float32Array }])) : undefined;
     return { runtime: runner.runtime, ep: runner.ep, ortVersion: runner.ortVersion, device: runner.device, placement, durations: loop.durations, stats: loop.stats, sessionCreate, firstRun, outputs };
   } finally {
@@ -299,7 +312,7 @@ async function timeInProcess(o: BenchOptions, p: PreparedMode, profileDir: strin
 
 /** onnxruntime-web in the page: the page runs the same loop with `performance.now()` and sends the durations back. */
 async function timeInBrowser(browser: BrowserBench, o: BenchOptions, p: PreparedMode, log: (line: string) => void): Promise<Timed> {
-  const job = { ep: o.ep as WebEp, threads: o.threads, graphOpt: o.graphOpt, fetches: p.fetches, label: MODE_LABEL[p.mode], burnIn: o.burnIn, steps: o.steps, logEvery: o.logEvery, collectOutputs: o.collectOutputs };
+  const job = { ...pageJob(o, p.fetches, seedLoop(o, p.mode)), collectOutputs: o.collectOutputs };
   // The page sends its lines as they happen; where nodes ran is known only when the job returns, so the fallback
   // warning comes after the seeds' lines here.
   const r = await browser.runJob(job, p.bytes, p.feeds, log);
@@ -359,18 +372,13 @@ export function profileMethodFor(o: BenchOptions): ProfileMethod {
  * In this process, or as page jobs in the browser.
  */
 async function profileByPrefixes(o: BenchOptions, p: PreparedMode, profileDir: string, browser: BrowserBench | undefined): Promise<LayerTime[]> {
+  // parsed from the bytes, not taken from `p.parsed`: with `--input device` the images initializer is only in these
   const parsed = parseModel(p.bytes);
   const groups = layerGroups(parsed.graph, p.fetches, finalLayerOf(parsed.metadata));
-  const loop = { label: '', burnIn: 1, steps: o.profileSteps, logEvery: o.profileSteps };
-  const timeModel = async (graph: Graph | undefined): Promise<number> => {
-    const part = graph && withGraph(parsed, graph);
-    const inputs = new Set((part ?? parsed).graph.inputs.map((i) => i.name));
-    const feeds = Object.fromEntries(Object.entries(p.feeds).filter(([name]) => inputs.has(name)));
-    const bytes = part ? encodeProto(part.proto) : p.bytes;
-    const fetches = part ? [PROBE] : p.fetches;
+  const loop: Loop = { label: '', burnIn: 1, steps: o.profileSteps, logEvery: o.profileSteps };
+  const timeModel = async (bytes: Uint8Array, feeds: Record<string, Tensor>, fetches: string[]): Promise<number> => {
     if (browser) {
-      const job = { ep: o.ep as WebEp, threads: o.threads, graphOpt: o.graphOpt, fetches, ...loop };
-      return summarize((await browser.runJob(job, bytes, feeds, () => {})).durations).mean * 1000;
+      return summarize((await browser.runJob(pageJob(o, fetches, loop), bytes, feeds, () => {})).durations).mean * 1000;
     }
     const runner = await createRunner(o, { ...p, bytes, feeds, fetches }, profileDir);
     try {
@@ -383,8 +391,12 @@ async function profileByPrefixes(o: BenchOptions, p: PreparedMode, profileDir: s
     }
   };
   const prefixMs: number[] = [];
-  for (let k = 0; k <= groups.length; k++) prefixMs.push(await timeModel(prefixGraph(parsed.graph, groups, k)));
-  return prefixRows(groups, prefixMs, await timeModel(undefined));
+  for (let k = 0; k <= groups.length; k++) {
+    const cut = prefixGraph(parsed.graph, groups, k);
+    const feeds = Object.fromEntries(Object.entries(p.feeds).filter(([name]) => cut.inputs.some((i) => i.name === name)));
+    prefixMs.push(await timeModel(graphBytes(parsed, cut), feeds, [PROBE]));
+  }
+  return prefixRows(groups, prefixMs, await timeModel(p.bytes, p.feeds, p.fetches));
 }
 
 function finalLayerOf(meta: Record<string, string>): string {

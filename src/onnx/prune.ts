@@ -28,8 +28,13 @@ export function pruneGraph(graph: Graph, outputs: string[]): Graph {
   };
 }
 
+/** The bytes of a model with its graph replaced, metadata and producer kept. */
+export function graphBytes(model: ParsedModel, graph: Graph): Uint8Array {
+  const p = model.proto;
+  return encodeModel(graph, { producerName: p.producerName, producerVersion: p.producerVersion, doc: p.docString, metadata: model.metadata });
+}
+
 /** A parsed model with its graph replaced (re-encoded, so its proto matches), metadata and producer kept. */
 export function withGraph(model: ParsedModel, graph: Graph): ParsedModel {
-  const p = model.proto;
-  return parseModel(encodeModel(graph, { producerName: p.producerName, producerVersion: p.producerVersion, doc: p.docString, metadata: model.metadata }));
+  return parseModel(graphBytes(model, graph));
 }

@@ -168,8 +168,8 @@ export async function createNodeRunner(o: RunnerOptions): Promise<Runner> {
     ep,
     ortVersion: ortNodeVersion(),
     device: describeDevice(ep, o.tf32),
-    async run(fetches = o.fetches): Promise<Record<string, Tensor>> {
-      const out = await session.run(o.feeds, fetches);
+    async run(): Promise<Record<string, Tensor>> {
+      const out = await session.run(o.feeds, o.fetches);
       ran = true;
       return out as Record<string, Tensor>;
     },

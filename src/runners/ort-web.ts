@@ -144,8 +144,8 @@ export async function createWebRunner(o: RunnerOptions): Promise<Runner> {
     ep,
     ortVersion: ort.env.versions.web ?? ortWebVersion(),
     device: ep === 'webgpu' ? `${adapter} (Dawn, npm webgpu; ${wasm}, V8 Liftoff only, for CPU nodes)` : `${cpuDescription()} (${wasm}, V8 TurboFan only)`,
-    async run(fetches = o.fetches): Promise<Record<string, Tensor>> {
-      return (await session.run(o.feeds, fetches)) as Record<string, Tensor>;
+    async run(): Promise<Record<string, Tensor>> {
+      return (await session.run(o.feeds, o.fetches)) as Record<string, Tensor>;
     },
     placement: () => placement,
     release: () => session.release(),

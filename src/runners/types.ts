@@ -60,8 +60,8 @@ export interface Runner {
   readonly ortVersion: string;
   /** A description of the device (CPU model, GPU name, threads). */
   readonly device: string;
-  /** Runs one step; resolves when the fetched outputs (`fetches`, default the options') are on the host. */
-  run(fetches?: string[]): Promise<Record<string, Tensor>>;
+  /** Runs one step; resolves when the fetched outputs are on the host. */
+  run(): Promise<Record<string, Tensor>>;
   /** Which EP ran each node, as ONNX Runtime reported it for this session (needs one run first). */
   placement(): Placement;
   /**

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { DEFAULT_OPTIONS, validateOptions, type AlexNetOptions, type LrnPreset } from '../model/alexnet.js';
 import { DEFAULT_TRAINING, validateTraining } from '../model/training.js';
-import { DEFAULT_LOOP, formulationFor, formulationOf, MODE_LABEL, prepareMode, type BenchMode, type BenchOptions } from '../bench/bench.js';
+import { DEFAULT_LOOP, formulationFor, formulationOf, pageJob, prepareMode, seedLoop, type BenchMode, type BenchOptions } from '../bench/bench.js';
 import { describeFormulation } from '../bench/report.js';
 import { RUNTIME_EPS, type WebEp } from '../runners/types.js';
 import type { BrowserJob } from '../web/job.js';
@@ -94,7 +94,7 @@ export function jobApi(server: () => PageServer): ApiHandler {
       const modelUrl = server().addBlob(p.bytes);
       const feeds = serveFeeds(server(), p.feeds);
       previous = [modelUrl, ...feeds.map((f) => f.url)];
-      const job: BrowserJob = { ep: options.ep as WebEp, threads: options.threads, graphOpt: options.graphOpt, modelUrl, feeds, fetches: p.fetches, label: MODE_LABEL[mode], burnIn: options.burnIn, steps: options.steps, logEvery: options.logEvery };
+      const job: BrowserJob = { ...pageJob(options, p.fetches, seedLoop(options, mode)), modelUrl, feeds };
       const formulation = describeFormulation(formulationOf(p.parsed.metadata, mode));
       body = { job, info: { mode, batch: p.batch, flopsPerBatch: p.flops, formulation } };
     } catch (err) {

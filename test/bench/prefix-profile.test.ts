@@ -2,7 +2,6 @@ import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { layerGroups, PROBE, prefixGraph, prefixRows } from '../../src/bench/prefix-profile.js';
 import { DEFAULT_OPTIONS } from '../../src/model/alexnet.js';
-import { modelBytes } from '../../src/model/export.js';
 import { normalTensor } from '../../src/model/random.js';
 import { buildTrainingModel, DEFAULT_TRAINING } from '../../src/model/training.js';
 import { encodeModel } from '../../src/onnx/serialize.js';
