@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { compareChartSvg, formatCompareTable, formatThroughputTable } from '../dist/bench/compare.js';
 import { DEFAULT_BROWSER } from '../dist/runners/browser.js';
 import { installNodeWebGpu } from '../dist/runners/node-webgpu.js';
-import { checkCudaSetup } from '../dist/runners/ort-node.js';
+import { checkCudaSetup } from '../dist/runners/cuda.js';
 
 const USAGE = 'usage: node scripts/compare.mjs [--batch N] [--steps N] [--burn-in N] [--log-every N] [--fetch grads|sum] [--tf32] [--targets a/b,...] [--software-gpu] [--out DIR]';
 const OPTIONS = {

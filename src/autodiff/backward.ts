@@ -1,6 +1,7 @@
 import type { GraphBuilder } from '../onnx/builder.js';
-import type { Attribute, Node } from '../onnx/types.js';
-import { GRAD_RULES, NO_GRADIENT_OPS, type GradContext, type GradRule } from './rules.js';
+import { readAttribute, type Node } from '../onnx/types.js';
+import type { GradContext, GradRule } from './context.js';
+import { GRAD_RULES, NO_GRADIENT_OPS } from './rules.js';
 
 /** Options for `addBackward`. */
 export interface BackwardOptions {
@@ -12,8 +13,19 @@ export interface BackwardOptions {
   rules?: Record<string, GradRule>;
 }
 
+/** The suffix of gradient values: `conv1.weight_grad` is the gradient of `conv1.weight`. */
+export const GRAD_SUFFIX = '_grad';
+
 /** Name of the gradient of `value`. */
-export const gradName = (value: string): string => `${value}_grad`;
+export const gradName = (value: string): string => `${value}${GRAD_SUFFIX}`;
+
+/** Name of a backward node of `forwardNode`: `conv2.conv.grad.dx`. */
+export const backwardNodeName = (forwardNode: string, step: string | number): string => `${forwardNode}.grad.${step}`;
+
+/** Whether a node was written by the backward pass: `<node>.grad.<step>`, or a node named after a gradient value. */
+export function isBackwardNode(name: string): boolean {
+  return /\.grad\b|_grad\b/.test(name);
+}
 
 /**
  * Appends the reverse-mode gradient of `loss` with respect to `wrt` to the graph in `b`, and returns the gradient
@@ -59,7 +71,7 @@ export function addBackward(b: GraphBuilder, options: BackwardOptions): string[]
   const finished = new Set<string>();
   b.op1('Identity', [b.scalar(1)], {}, { name: `${options.loss}.seed`, outputs: [gradName(options.loss)] });
 
-  const finish = (value: string): void => {
+  const sumContributions = (value: string): void => {
     const list = contributions.get(value) ?? [];
     if (finished.has(value) || list.length <= 1) return;
     const parts = list.map((c) => partialName(value, c.node, c.slot));
@@ -70,7 +82,7 @@ export function addBackward(b: GraphBuilder, options: BackwardOptions): string[]
   for (const node of [...visited].reverse()) {
     const rule = rules[node.opType]!;
     if (rule.readsOutput1) b.ensureOutputs(node, 2, [rule.readsOutput1]);
-    for (const out of node.outputs) if (active(out)) finish(out);
+    for (const out of node.outputs) if (active(out)) sumContributions(out);
     const ctx = context(b, node, active, partialName);
     rule.grad(ctx);
     node.inputs.forEach((input, slot) => {
@@ -78,7 +90,7 @@ export function addBackward(b: GraphBuilder, options: BackwardOptions): string[]
     });
   }
   return options.wrt.map((w) => {
-    finish(w);
+    sumContributions(w);
     return gradName(w);
   });
 }
@@ -97,17 +109,6 @@ export function addAll(b: GraphBuilder, values: string[], name: string, output: 
 }
 
 function context(b: GraphBuilder, node: Node, active: (v: string) => boolean, partialName: (v: string, n: Node, s: number) => string): GradContext {
-  const attrOf = (name: string, kind: Attribute['kind']): unknown => {
-    const a = node.attributes[name];
-    if (!a) return undefined;
-    if (a.kind !== kind) throw new Error(`${node.name}: attribute ${name} is ${a.kind}, expected ${kind}`);
-    return a.value;
-  };
-  const withDefault = <T>(name: string, v: unknown, fallback: T | undefined): T => {
-    if (v !== undefined) return v as T;
-    if (fallback !== undefined) return fallback;
-    throw new Error(`${node.opType} ${node.name}: attribute ${name} is required`);
-  };
   let steps = 0;
   return {
     b,
@@ -125,11 +126,11 @@ function context(b: GraphBuilder, node: Node, active: (v: string) => boolean, pa
     },
     GI: (i) => partialName(node.inputs[i]!, node, i),
     needs: (i) => active(node.inputs[i] ?? ''),
-    name: (step) => b.unique(`${node.name}.grad.${step || steps++}`),
-    ints: (n, f) => withDefault(n, attrOf(n, 'ints'), f),
-    int: (n, f) => withDefault(n, attrOf(n, 'int'), f),
-    float: (n, f) => withDefault(n, attrOf(n, 'float'), f),
-    string: (n, f) => withDefault(n, attrOf(n, 'string'), f),
+    name: (step) => b.unique(backwardNodeName(node.name, step || steps++)),
+    ints: (n, f) => readAttribute(node, n, 'ints', f),
+    int: (n, f) => readAttribute(node, n, 'int', f),
+    float: (n, f) => readAttribute(node, n, 'float', f),
+    string: (n, f) => readAttribute(node, n, 'string', f),
     constant: (i) => {
       const v = b.constantValues(node.inputs[i] ?? '');
       if (!v) throw new Error(`${node.name}: input ${i} must be a constant`);

@@ -3,6 +3,7 @@
  * same kind of device, the GPU targets' TFLOP/s against the GPU's peak, and an SVG bar chart for the docs. Pure
  * functions over `--json` reports.
  */
+import { formatTable, type Align } from '../common/table.js';
 import { gpuPeak, type GpuPeak } from './peak.js';
 
 /** The fields of a `--json` report entry (alexnet-onnx's or the PyTorch peer's) that the comparison reads. */
@@ -22,6 +23,9 @@ export interface ReportEntry {
 
 const MODES = ['forward', 'forward-backward'] as const;
 
+/** The first and last columns are text (left), the others numbers (right). */
+const textAtEnds = (header: string[]): Align[] => header.map((_, i) => (i === 0 || i === header.length - 1 ? 'left' : 'right'));
+
 /** `node/cpu`, `browser/webgpu`, `pytorch/cuda`. */
 export function targetName(r: ReportEntry): string {
   return `${r.runtime}/${r.ep}`;
@@ -30,12 +34,6 @@ export function targetName(r: ReportEntry): string {
 /** CPU-side EPs are compared with PyTorch on the CPU, GPU-side ones with PyTorch on CUDA. */
 export function peerEpFor(ep: string): 'cpu' | 'cuda' {
   return ep === 'cpu' || ep === 'wasm' ? 'cpu' : 'cuda';
-}
-
-function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
 }
 
 function byTarget(entries: ReportEntry[]): Map<string, Map<string, ReportEntry>> {
@@ -69,7 +67,7 @@ export function formatCompareTable(entries: ReportEntry[]): string {
     cells.push([...modes.values()][0]!.device);
     rows.push(cells);
   }
-  return formatTable(header, rows);
+  return formatTable(header, rows, textAtEnds(header));
 }
 
 const percent = (x: number): string => `${(100 * x).toFixed(1)}%`;
@@ -100,7 +98,8 @@ export function formatThroughputTable(entries: ReportEntry[], peakFor: (device: 
       peak ? `${peak.gpu}: FP32 ${peak.fp32}, TF32 ${peak.tf32} TFLOP/s` : `no peak known for ${e.device}`,
     ];
   });
-  return formatTable(['runtime/EP', 'mode', 'math', 'TFLOP/s', '% FP32 peak', '% TF32 peak', 'peak (datasheet)'], rows);
+  const header = ['runtime/EP', 'mode', 'math', 'TFLOP/s', '% FP32 peak', '% TF32 peak', 'peak (datasheet)'];
+  return formatTable(header, rows, textAtEnds(header));
 }
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -1,4 +1,4 @@
-import type { Graph, Node } from '../onnx/types.js';
+import { numElements, readAttribute, type Graph, type Node } from '../onnx/types.js';
 
 /**
  * Analytic FLOP count of a graph: 2 x multiply-accumulates of every Conv, ConvTranspose, Gemm and MatMul node (the work that
@@ -19,34 +19,32 @@ function shapeOf(graph: Graph, name: string | undefined): number[] | undefined {
   return s && s.every((d): d is number => typeof d === 'number') ? s : undefined;
 }
 
-const product = (xs: number[]): number => xs.reduce((a, b) => a * b, 1);
-
 function nodeFlops(graph: Graph, node: Node): number | undefined {
   switch (node.opType) {
     case 'Conv': {
       // each output element: (input channels / group) * kernel taps MACs
       const y = shapeOf(graph, node.outputs[0]);
       const w = shapeOf(graph, node.inputs[1]);
-      return y && w ? 2 * product(y) * product(w.slice(1)) : undefined;
+      return y && w ? 2 * numElements(y) * numElements(w.slice(1)) : undefined;
     }
     case 'ConvTranspose': {
       // each input element is scattered through (output channels / group) * kernel taps MACs
       const x = shapeOf(graph, node.inputs[0]);
       const w = shapeOf(graph, node.inputs[1]);
-      return x && w ? 2 * product(x) * product(w.slice(1)) : undefined;
+      return x && w ? 2 * numElements(x) * numElements(w.slice(1)) : undefined;
     }
     case 'MatMul': {
       const y = shapeOf(graph, node.outputs[0]);
       const a = shapeOf(graph, node.inputs[0]);
-      return y && a ? 2 * product(y) * a[a.length - 1]! : undefined;
+      return y && a ? 2 * numElements(y) * a[a.length - 1]! : undefined;
     }
     case 'Gemm': {
       const y = shapeOf(graph, node.outputs[0]);
       const a = shapeOf(graph, node.inputs[0]);
       if (!y || !a) return undefined;
-      const transA = node.attributes.transA?.value === 1;
+      const transA = readAttribute(node, 'transA', 'int', 0) === 1;
       const k = transA ? a[0]! : a[1]!;
-      return 2 * product(y) * k;
+      return 2 * numElements(y) * k;
     }
     default:
       return 0;

@@ -1,7 +1,8 @@
 import { makeNode } from '../onnx/builder.js';
 import { pruneGraph } from '../onnx/prune.js';
 import { attr, type Graph, type Node } from '../onnx/types.js';
-import { layerOf, type LayerTime } from './profile.js';
+import { IMAGES, layerOf } from '../model/names.js';
+import type { LayerTime } from './types.js';
 
 /** A run of consecutive nodes of one layer and direction, in graph order. */
 export interface LayerGroup {
@@ -41,7 +42,7 @@ export function prefixGraph(graph: Graph, groups: LayerGroup[], k: number): Grap
     n.outputs.forEach((o) => produced.add(o));
     n.inputs.forEach((i) => consumed.add(i));
   }
-  const sinks = k === 0 ? ['images'] : [...produced].filter((t) => !consumed.has(t) && graph.types.get(t)?.dtype === 'float32');
+  const sinks = k === 0 ? [IMAGES] : [...produced].filter((t) => !consumed.has(t) && graph.types.get(t)?.dtype === 'float32');
   const nodes = [...graph.nodes];
   const types = new Map(graph.types);
   const scalar = { dtype: 'float32' as const, shape: [] };

@@ -1,36 +1,24 @@
-import type { KernelEvent } from '../runners/placement.js';
-
-/** Time per step in one layer, split by direction, in milliseconds. */
-export interface LayerTime {
-  layer: string;
-  forward_ms: number;
-  backward_ms: number;
-}
-
-const LAYER = /^(conv\d+|lrn\d+|pool\d+|fc\d+|flatten|loss|grad_sq_sum)/;
-
-/**
- * The layer and direction of a kernel, from the node names alexnet-onnx writes (`conv2.conv`, `lrn1`,
- * `pool1.grad.scatter`, `conv2_grad.sum`, `conv1.weight_grad.sum_sq`, ...). ONNX Runtime renames nodes it fuses or
- * inserts: `<name>_nchwc` keeps the layer; reorders, copies and other inserted nodes are reported as `(runtime)`.
- * `output` is the model's last layer (`finalLayer`), whose node writes the graph output.
- */
-export function layerOf(node: string, finalLayer: string): { layer: string; backward: boolean } {
-  const backward = /\.grad\b|_grad\b/.test(node);
-  if (/\.weight_grad\.sum_sq|\.bias_grad\.sum_sq|^grad_sq_sum/.test(node)) return { layer: 'grad_sq_sum', backward: true };
-  const name = node.startsWith('output') ? finalLayer + node.slice('output'.length) : node;
-  const m = LAYER.exec(name);
-  return { layer: m ? m[1]! : '(runtime)', backward };
-}
+import type { BrowserBench } from '../runners/browser.js';
+import { finalLayer, GRAD_SQ_SUM, layerOf, LOSS } from '../model/names.js';
+import { parseModel } from '../onnx/parse.js';
+import { graphBytes } from '../onnx/prune.js';
+import { formatTable } from '../common/table.js';
+import type { KernelEvent } from '../runners/types.js';
+import { timeLoop } from './harness.js';
+import { layerGroups, PROBE, prefixGraph, prefixRows } from './prefix-profile.js';
+import type { PreparedMode } from './prepare.js';
+import { openRunner, pageJob, type Loop } from './session.js';
+import { summarize } from './statistics.js';
+import type { BenchOptions, LayerTime } from './types.js';
 
 /**
  * Sums kernel time per layer and direction over the given runs and divides by their number, so each row is the
  * time of one step. Rows follow the network's order (first appearance in the forward pass).
  */
-export function perLayer(events: KernelEvent[], runs: number, finalLayer: string): LayerTime[] {
+export function perLayer(events: KernelEvent[], runs: number, final: string): LayerTime[] {
   const rows = new Map<string, LayerTime>();
   for (const e of events) {
-    const { layer, backward } = layerOf(e.node, finalLayer);
+    const { layer, backward } = layerOf(e.node, final);
     const row = rows.get(layer) ?? { layer, forward_ms: 0, backward_ms: 0 };
     if (backward) row.backward_ms += e.dur / 1000 / runs;
     else row.forward_ms += e.dur / 1000 / runs;
@@ -39,7 +27,7 @@ export function perLayer(events: KernelEvent[], runs: number, finalLayer: string
   const order = (l: string): number => {
     const m = /^(conv|lrn|pool|fc)(\d+)$/.exec(l);
     if (m) return Number(m[2]) * 10 + { conv: 0, lrn: 1, pool: 2, fc: 0 }[m[1] as 'conv']!;
-    return { flatten: 55, loss: 200, grad_sq_sum: 300, '(runtime)': 400 }[l] ?? 500;
+    return { flatten: 55, [LOSS]: 200, [GRAD_SQ_SUM]: 300, '(runtime)': 400 }[l] ?? 500;
   };
   return [...rows.values()].sort((a, b) => order(a.layer) - order(b.layer));
 }
@@ -47,13 +35,63 @@ export function perLayer(events: KernelEvent[], runs: number, finalLayer: string
 /** A per-layer table as convnet-benchmarks prints it: forward and backward per layer, with totals. */
 export function formatLayerTable(rows: LayerTime[], title: string): string {
   const total = rows.reduce((s, r) => s + r.forward_ms + r.backward_ms, 0);
-  const lines = [title, `${'layer'.padEnd(12)}${'forward ms'.padStart(12)}${'backward ms'.padStart(13)}${'share'.padStart(8)}`];
-  for (const r of rows) {
-    const share = total ? ((r.forward_ms + r.backward_ms) / total) * 100 : 0;
-    lines.push(`${r.layer.padEnd(12)}${r.forward_ms.toFixed(2).padStart(12)}${r.backward_ms.toFixed(2).padStart(13)}${`${share.toFixed(1)}%`.padStart(8)}`);
-  }
+  const cells = rows.map((r) => [r.layer, r.forward_ms.toFixed(2), r.backward_ms.toFixed(2), `${(total ? ((r.forward_ms + r.backward_ms) / total) * 100 : 0).toFixed(1)}%`]);
   const f = rows.reduce((s, r) => s + r.forward_ms, 0);
   const b = rows.reduce((s, r) => s + r.backward_ms, 0);
-  lines.push(`${'total'.padEnd(12)}${f.toFixed(2).padStart(12)}${b.toFixed(2).padStart(13)}${'100%'.padStart(8)}`);
-  return lines.join('\n');
+  cells.push(['total', f.toFixed(2), b.toFixed(2), '100%']);
+  return `${title}\n${formatTable(['layer', 'forward ms', 'backward ms', 'share'], cells)}`;
+}
+
+/**
+ * A separate session with profiling on: one warm-up run, then `profileSteps` profiled ones, summed per layer.
+ * Separate so the timed loop runs without profiler overhead.
+ */
+export async function profileLayers(o: BenchOptions, p: PreparedMode, profileDir: string): Promise<LayerTime[]> {
+  const runner = await openRunner(o, p, profileDir);
+  try {
+    for (let i = 0; i <= o.profileSteps; i++) await runner.run();
+    if (!runner.kernelEvents) throw new Error(`--profile-method profiler: the ${o.runtime} runtime has no profile to read; use prefix`);
+    const events = runner.kernelEvents().filter((e) => e.run > 0);
+    if (o.ep === 'webgpu' && !events.some((e) => e.clock === 'gpu')) {
+      throw new Error(
+        "--profile on webgpu: this WebGPU adapter gave ONNX Runtime no GPU timestamps (no 'timestamp-query' feature), and its kernel events time only the launches on the host: use --profile-method prefix",
+      );
+    }
+    return perLayer(events, o.profileSteps, finalLayer(p.parsed.metadata['alexnet.head']));
+  } finally {
+    await runner.release();
+  }
+}
+
+/**
+ * Per-layer times from whole-step times: for k = 0 .. all layer groups, a session of the graph of the first k groups
+ * (`prefixGraph`), `profileSteps` timed steps after one untimed, one session at a time; then the whole step again.
+ * In this process, or as page jobs in the browser.
+ */
+export async function profileByPrefixes(o: BenchOptions, p: PreparedMode, profileDir: string, browser: BrowserBench | undefined): Promise<LayerTime[]> {
+  // parsed from the bytes, not taken from `p.parsed`: with `--input device` the images initializer is only in these
+  const parsed = parseModel(p.bytes);
+  const groups = layerGroups(parsed.graph, p.fetches, finalLayer(parsed.metadata['alexnet.head']));
+  const loop: Loop = { label: '', burnIn: 1, steps: o.profileSteps, logEvery: o.profileSteps };
+  const timeModel = async (bytes: Uint8Array, feeds: PreparedMode['feeds'], fetches: string[]): Promise<number> => {
+    if (browser) {
+      return summarize((await browser.runJob(pageJob(o, fetches, loop), bytes, feeds, () => {})).durations).mean * 1000;
+    }
+    const runner = await openRunner(o, { ...p, bytes, feeds, fetches }, profileDir);
+    try {
+      await runner.run();
+      // ends onnxruntime-node's profiling of the first run, which would slow every later one
+      runner.placement();
+      return (await timeLoop(() => runner.run(), { ...loop, log: () => {} })).stats.mean * 1000;
+    } finally {
+      await runner.release();
+    }
+  };
+  const prefixMs: number[] = [];
+  for (let k = 0; k <= groups.length; k++) {
+    const cut = prefixGraph(parsed.graph, groups, k);
+    const feeds = Object.fromEntries(Object.entries(p.feeds).filter(([name]) => cut.inputs.some((i) => i.name === name)));
+    prefixMs.push(await timeModel(graphBytes(parsed, cut), feeds, [PROBE]));
+  }
+  return prefixRows(groups, prefixMs, await timeModel(p.bytes, p.feeds, p.fetches));
 }

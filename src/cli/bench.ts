@@ -1,30 +1,25 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
-import { DEFAULT_LOOP, formulationFor, hasGradients, plannedFormulation, PROFILE_METHODS, runBench, unsupported, type BenchMode, type BenchOptions, type FetchKind } from '../bench/bench.js';
-import { describeFormulation, formatSummary } from '../bench/report.js';
-import { writeFileAtomic } from '../model/export.js';
+import { plannedFormulation, unsupported } from '../bench/options.js';
+import { hasGradients } from '../bench/prepare.js';
+import { formatSummary } from '../bench/report.js';
+import { runBench } from '../bench/run.js';
+import { BENCH_MODES, DEFAULT_LOOP, PROFILE_METHODS, type BenchMode, type BenchOptions, type FetchKind } from '../bench/types.js';
+import { RUNTIME_EPS, type Ep, type RuntimeName } from '../common/eps.js';
+import { writeFileAtomic } from '../common/files.js';
+import { describeFormulation, FORMULATION_KEYS, formulationFor } from '../model/formulation.js';
 import { parseModel } from '../onnx/parse.js';
 import { DEFAULT_BROWSER } from '../runners/browser.js';
-import { ortNodeVersion } from '../runners/ort-node.js';
-import { ortWebVersion } from '../runners/ort-web.js';
-import { GRAPH_OPT_LEVELS, RUNTIME_EPS, type Ep, type GraphOptLevel, type InputPlacement, type RuntimeName } from '../runners/types.js';
+import { ortNodeVersion, ortWebVersion } from '../runners/packages.js';
+import { GRAPH_OPT_LEVELS, type GraphOptLevel, type InputPlacement } from '../runners/types.js';
 import { UsageError } from './errors.js';
-import { modelOptionsFrom, trainingOptionsFrom, withModelOptions, withTrainingOptions, type FormulationAuto, type RawModelArgs, type RawTrainingArgs } from './model-options.js';
+import { modelOptionsFrom, trainingOptionsFrom, withModelOptions, withTrainingOptions, type RawModelArgs, type RawTrainingArgs } from './model-options.js';
 
 export const command = 'bench';
-
-/** What `auto` picks for each graph formulation (see `formulationFor`). */
-const AUTO: FormulationAuto = {
-  lrnImpl: 'decomposed on webgpu (no LRN kernel) and cpu/wasm (faster), op on cuda',
-  dropoutImpl: 'decomposed on webgpu (no training-mode Dropout kernel in onnxruntime-web), op elsewhere',
-  maxpoolGrad: 'mask on webgpu (no Indices output), scatter elsewhere',
-  convWeightGrad: 'matmul on cpu/wasm (faster there), conv elsewhere',
-  convDataGrad: 'conv on cpu (faster there) and wasm (the same CPU kernels; equal within noise there), convtranspose elsewhere',
-};
 export const describe = "Time AlexNet forward and forward-backward on ONNX Runtime with the seeds' burn-in statistics";
 
 export function builder(y: Argv) {
-  return withTrainingOptions(withModelOptions(y, AUTO), AUTO)
+  return withTrainingOptions(withModelOptions(y, true), true)
     .option('runtime', { describe: 'node: onnxruntime-node; web: onnxruntime-web in Node; browser: onnxruntime-web in a headless Chromium page', choices: ['node', 'web', 'browser'], default: 'node' })
     .option('ep', { describe: 'execution provider: node: cpu|cuda|webgpu (default cpu); web and browser: wasm|webgpu (default wasm)', choices: ['cpu', 'cuda', 'webgpu', 'wasm'] })
     .option('browser', { describe: `Chromium or Chrome for --runtime browser (never downloaded)`, type: 'string', default: DEFAULT_BROWSER })
@@ -75,14 +70,10 @@ export function benchOptionsFrom(args: Args): BenchOptions {
   const runtime = args.runtime as RuntimeName;
   const ep = (args.ep ?? RUNTIME_EPS[runtime][0]) as Ep;
   if (!RUNTIME_EPS[runtime].includes(ep)) throw new UsageError(`--ep ${ep} is not an EP of --runtime ${runtime} (choose ${RUNTIME_EPS[runtime].join(', ')})`);
-  const auto = formulationFor(ep);
-  const lrnImpl = args.lrnImpl === 'auto' ? auto.lrnImpl : args.lrnImpl;
-  const maxpoolGrad = args.maxpoolGrad === 'auto' ? auto.maxpoolGrad : args.maxpoolGrad;
-  const dropoutImpl = args.dropoutImpl === 'auto' ? auto.dropoutImpl : args.dropoutImpl;
-  const model = modelOptionsFrom({ ...args, lrnImpl, dropoutImpl });
-  const convWeightGrad = args.convWeightGrad === 'auto' ? auto.convWeightGrad : args.convWeightGrad;
-  const convDataGrad = args.convDataGrad === 'auto' ? auto.convDataGrad : args.convDataGrad;
-  const training = trainingOptionsFrom(model, { ...args, maxpoolGrad, convWeightGrad, convDataGrad });
+  // `auto` (or an explicit choice) for each formulation, resolved for the EP from the formulation table
+  const formulation = formulationFor(ep, Object.fromEntries(FORMULATION_KEYS.map((k) => [k, args[k]])));
+  const model = modelOptionsFrom({ ...args, ...formulation });
+  const training = trainingOptionsFrom(model, { ...args, ...formulation });
   let modelFile: BenchOptions['modelFile'];
   let modes: BenchMode[];
   if (args.model) {
@@ -98,11 +89,11 @@ export function benchOptionsFrom(args: Args): BenchOptions {
     const withGrads = hasGradients(parsed);
     const mode = args.mode ?? (withGrads ? 'both' : 'forward');
     if (mode !== 'forward' && !withGrads) throw new UsageError(`--mode ${mode} needs gradients, but ${args.model} has none: export it with --grad`);
-    modes = mode === 'both' ? ['forward', 'forward-backward'] : [mode as BenchMode];
+    modes = mode === 'both' ? [...BENCH_MODES] : [mode as BenchMode];
   } else {
     if (model.batch === 'dynamic') throw new UsageError("--batch must be a number for bench ('dynamic' is for export)");
     const mode = args.mode ?? 'both';
-    modes = mode === 'both' ? ['forward', 'forward-backward'] : [mode as BenchMode];
+    modes = mode === 'both' ? [...BENCH_MODES] : [mode as BenchMode];
   }
   const options: BenchOptions = {
     runtime,

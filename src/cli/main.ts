@@ -1,5 +1,5 @@
 import yargs from 'yargs';
-import { PACKAGE } from '../version.js';
+import { PACKAGE } from '../common/version.js';
 import * as benchCommand from './bench.js';
 import * as exportCommand from './export.js';
 import * as serveCommand from './serve.js';

@@ -1,29 +1,24 @@
 import type { Argv } from 'yargs';
 import { DEFAULT_OPTIONS, LRN_PRESETS, validateOptions, type AlexNetOptions } from '../model/alexnet.js';
+import { describeAuto, FORMULATIONS, type FormulationKey } from '../model/formulation.js';
 import { DEFAULT_TRAINING, LOSSES, validateTraining, type TrainingOptions } from '../model/training.js';
 import { UsageError } from './errors.js';
 
 const LRN_CHOICES = [...Object.keys(LRN_PRESETS), 'none'];
 
 /**
- * What `auto` means for each graph formulation option, where a command offers it (`bench` picks per EP); `export`
- * offers no `auto`.
+ * A formulation's option, from the formulation table. Where the command has `auto` (`bench` picks per EP), it comes
+ * first and is the default, with what it picks on each EP in the help.
  */
-export interface FormulationAuto {
-  lrnImpl: string;
-  dropoutImpl: string;
-  maxpoolGrad: string;
-  convWeightGrad: string;
-  convDataGrad: string;
-}
-
-/** A formulation option's choices and default: with `auto` first and as default when the command has one. */
-function formulation(describe: string, choices: string[], fallback: string, auto: string | undefined) {
-  return auto ? { describe: `${describe}; auto: ${auto}`, choices: ['auto', ...choices], default: 'auto' } : { describe, choices, default: fallback };
+function formulationOption(key: FormulationKey, withAuto: boolean) {
+  const f = FORMULATIONS[key];
+  return withAuto
+    ? { describe: `${f.describe}; auto: ${describeAuto(key)}`, choices: ['auto', ...f.choices], default: 'auto' }
+    : { describe: f.describe, choices: [...f.choices], default: f.exportDefault as string };
 }
 
 /** The network options shared by `export` and `bench`, each mapped to a seed in `--help`. */
-export function withModelOptions<T>(y: Argv<T>, auto?: FormulationAuto) {
+export function withModelOptions<T>(y: Argv<T>, withAuto = false) {
   return y
     .option('batch', {
       describe: "batch size, or 'dynamic' for a symbolic batch N (seeds: 32)",
@@ -36,14 +31,11 @@ export function withModelOptions<T>(y: Argv<T>, auto?: FormulationAuto) {
       type: 'string',
       default: DEFAULT_OPTIONS.lrn as string,
     })
-    .option('lrn-impl', formulation('write LRN as the ONNX LRN op, or decomposed into Mul/Conv/Pow (for EPs without an LRN kernel)', ['op', 'decomposed'], DEFAULT_OPTIONS.lrnImpl, auto?.lrnImpl))
+    .option(FORMULATIONS.lrnImpl.option, formulationOption('lrnImpl', withAuto))
     .option('head', { describe: 'none: output pool5 (seeds 001/003); fc: fc6-fc8 (seeds 000/002)', choices: ['none', 'fc'], default: DEFAULT_OPTIONS.head })
     .option('classes', { describe: 'fc8 width', type: 'number', default: DEFAULT_OPTIONS.classes })
     .option('dropout', { describe: 'dropout rate on fc6/fc7 (seed 002: keep_prob 0.5 = rate 0.5); 0 = off', type: 'number', default: DEFAULT_OPTIONS.dropout })
-    .option(
-      'dropout-impl',
-      formulation('write dropout as the ONNX Dropout op, or decomposed into RandomUniformLike/Less/Where (for runtimes without a training-mode Dropout kernel)', ['op', 'decomposed'], DEFAULT_OPTIONS.dropoutImpl, auto?.dropoutImpl),
-    )
+    .option(FORMULATIONS.dropoutImpl.option, formulationOption('dropoutImpl', withAuto))
     .option('seed', { describe: 'seed for the weights', type: 'number', default: DEFAULT_OPTIONS.seed });
 }
 
@@ -85,19 +77,13 @@ export function modelOptionsFrom(args: RawModelArgs): AlexNetOptions {
 }
 
 /** Options for the gradient (training) graph, shared by `export --grad` and `bench`. */
-export function withTrainingOptions<T>(y: Argv<T>, auto?: FormulationAuto) {
+export function withTrainingOptions<T>(y: Argv<T>, withAuto = false) {
   return y
     .option('loss', { describe: 'l2: 0.5*sum(output^2) as in the seeds; softmax-cross-entropy: mean CE over int64 labels (seed 004)', choices: LOSSES, default: DEFAULT_TRAINING.loss })
     .option('wrt', { describe: "gradients for: conv (the seeds' parameters list) or all (adds the FC layers)", choices: ['conv', 'all'], default: DEFAULT_TRAINING.wrt })
-    .option('maxpool-grad', formulation('MaxPool gradient: scatter (Indices + ScatterElements add) or mask (no Indices output; for WebGPU)', ['scatter', 'mask'], DEFAULT_TRAINING.maxpoolGrad, auto?.maxpoolGrad))
-    .option(
-      'conv-weight-grad',
-      formulation('conv weight gradients: conv (transposed Conv) or matmul (a MatMul per kernel offset where >= 16 input channels; faster on CPU)', ['conv', 'matmul'], DEFAULT_TRAINING.convWeightGrad, auto?.convWeightGrad),
-    )
-    .option(
-      'conv-data-grad',
-      formulation('conv input gradients: convtranspose, or conv (a Conv with the flipped weights, stride-1 layers; faster on CPU)', ['convtranspose', 'conv'], DEFAULT_TRAINING.convDataGrad, auto?.convDataGrad),
-    );
+    .option(FORMULATIONS.maxpoolGrad.option, formulationOption('maxpoolGrad', withAuto))
+    .option(FORMULATIONS.convWeightGrad.option, formulationOption('convWeightGrad', withAuto))
+    .option(FORMULATIONS.convDataGrad.option, formulationOption('convDataGrad', withAuto));
 }
 
 export interface RawTrainingArgs {

@@ -1,6 +1,7 @@
 import type { ArgumentsCamelCase, Argv } from 'yargs';
-import { DEFAULT_CUDA_EP_SOURCE, setupCuda } from '../runners/cuda-setup.js';
-import { nvidiaGpu, ortNodeBinDir } from '../runners/ort-node.js';
+import { DEFAULT_CUDA_EP_SOURCE, setupCuda } from '../runners/cuda.js';
+import { nvidiaGpu } from '../runners/devices.js';
+import { ortNodeBinDir } from '../runners/packages.js';
 
 export const command = 'setup <component>';
 export const describe = 'Install an optional execution provider for onnxruntime-node (cuda)';

@@ -1,6 +1,8 @@
 import { GraphBuilder } from '../onnx/builder.js';
 import { channelWindowSum } from '../onnx/compose.js';
-import { attr, type Dim } from '../onnx/types.js';
+import { attr, numElements, type Dim } from '../onnx/types.js';
+import { EXPORT_FORMULATION, type DropoutImpl, type LrnImpl } from './formulation.js';
+import { IMAGES, OUTPUT } from './names.js';
 import { truncatedNormalTensor } from './random.js';
 
 /** LRN settings from the seeds, in TensorFlow's terms (alpha per element, window 2*depthRadius+1). */
@@ -12,15 +14,6 @@ export const LRN_PRESETS = {
 } as const;
 
 export type LrnPreset = keyof typeof LRN_PRESETS;
-
-/** How LRN is written in the graph: the ONNX `LRN` operator, or the same formula in elementary ops (for EPs without an LRN kernel). */
-export type LrnImpl = 'op' | 'decomposed';
-
-/**
- * How dropout is written: the ONNX Dropout op (training mode, its mask reused by the gradient), or decomposed into
- * RandomUniformLike, Less and Where, for runtimes without a training-mode Dropout kernel (onnxruntime-web's WebGPU build).
- */
-export type DropoutImpl = 'op' | 'decomposed';
 
 /** Every option that changes the network. Defaults (`DEFAULT_OPTIONS`) reproduce the TensorFlow benchmark seed. */
 export interface AlexNetOptions {
@@ -44,11 +37,11 @@ export const DEFAULT_OPTIONS: AlexNetOptions = {
   batch: 32,
   imageSize: 224,
   lrn: 'tf-benchmark',
-  lrnImpl: 'op',
+  lrnImpl: EXPORT_FORMULATION.lrnImpl,
   head: 'none',
   classes: 1000,
   dropout: 0,
-  dropoutImpl: 'op',
+  dropoutImpl: EXPORT_FORMULATION.dropoutImpl,
   seed: 1,
 };
 
@@ -142,7 +135,7 @@ export function optionsMetadata(o: AlexNetOptions): Record<string, string> {
 /**
  * Builds the seeds' AlexNet (NCHW) into a fresh graph builder: conv1..conv5 with ReLU, LRN after conv1/conv2,
  * 3x3/2 max-pools after conv1, conv2, conv5, and optionally the FC head fc6-fc8 (ReLU on each, as the seeds do).
- * The model's input is `images` [N,3,H,W] and its output `output`.
+ * The model's input is `IMAGES` [N,3,H,W] and its output `OUTPUT` (names.ts).
  */
 export function buildAlexNet(options: AlexNetOptions): AlexNetGraph {
   const problems = validateOptions(options);
@@ -150,7 +143,7 @@ export function buildAlexNet(options: AlexNetOptions): AlexNetGraph {
   const o = options;
   const b = new GraphBuilder('alexnet', 'AlexNet benchmark network (TensorFlow alexnet_benchmark.py), NCHW');
   const batch: Dim = o.batch === 'dynamic' ? 'N' : o.batch;
-  const input = b.input('images', { dtype: 'float32', shape: [batch, 3, o.imageSize, o.imageSize] });
+  const input = b.input(IMAGES, { dtype: 'float32', shape: [batch, 3, o.imageSize, o.imageSize] });
   const convParams: string[] = [];
   const fcParams: string[] = [];
   const activations: Activation[] = [];
@@ -165,7 +158,7 @@ export function buildAlexNet(options: AlexNetOptions): AlexNetGraph {
     const [pw, pwEnd] = samePads(size[1], layer.kernel, layer.stride);
     const wName = `${layer.name}.weight`;
     const wDims = [layer.out, channels, layer.kernel, layer.kernel];
-    const w = b.initializer(wName, 'float32', wDims, truncatedNormalTensor(o.seed, wName, count(wDims), CONV_STDDEV));
+    const w = b.initializer(wName, 'float32', wDims, truncatedNormalTensor(o.seed, wName, numElements(wDims), CONV_STDDEV));
     const bias = b.initializer(`${layer.name}.bias`, 'float32', [layer.out], new Float32Array(layer.out));
     convParams.push(w, bias);
     const conv = b.op1('Conv', [x, w, bias], {
@@ -185,7 +178,7 @@ export function buildAlexNet(options: AlexNetOptions): AlexNetGraph {
       x = b.op1('MaxPool', [x], {
         kernel_shape: attr.ints([POOL.kernel, POOL.kernel]),
         strides: attr.ints([POOL.stride, POOL.stride]),
-      }, { name: poolName, outputs: [isOutput ? 'output' : poolName] });
+      }, { name: poolName, outputs: [isOutput ? OUTPUT : poolName] });
       activations.push({ layer: poolName, value: x });
     }
     channels = layer.out;
@@ -206,7 +199,7 @@ export function buildAlexNet(options: AlexNetOptions): AlexNetGraph {
       fcParams.push(w, bias);
       const gemm = b.op1('Gemm', [x, w, bias], {}, { name: `${layer.name}.gemm` });
       const isOutput = layer.name === 'fc8';
-      x = b.op1('Relu', [gemm], {}, { name: layer.name, outputs: [isOutput ? 'output' : layer.name] });
+      x = b.op1('Relu', [gemm], {}, { name: layer.name, outputs: [isOutput ? OUTPUT : layer.name] });
       activations.push({ layer: layer.name, value: x });
       if (layer.dropout && o.dropout > 0) x = dropout(b, x, `${layer.name}.dropout`, o);
       width = layer.out;
@@ -248,8 +241,4 @@ function dropout(b: GraphBuilder, x: string, name: string, o: AlexNetOptions): s
   const keep = b.op1('Less', [r, b.scalar(1 - o.dropout)], {}, { name: `${name}.keep` });
   const scaled = b.op1('Mul', [x, b.scalar(1 / (1 - o.dropout))], {}, { name: `${name}.scale` });
   return b.op1('Where', [keep, scaled, b.scalar(0)], {}, { name });
-}
-
-function count(dims: number[]): number {
-  return dims.reduce((a, c) => a * c, 1);
 }

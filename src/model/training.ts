@@ -1,8 +1,12 @@
 import { addAll, addBackward } from '../autodiff/backward.js';
-import { convGradRule, MAXPOOL_MASK_RULE, type GradRule } from '../autodiff/rules.js';
+import type { GradRule } from '../autodiff/context.js';
+import { convGradRule } from '../autodiff/conv-grad.js';
+import { MAXPOOL_MASK_RULE } from '../autodiff/rules.js';
 import { attr } from '../onnx/types.js';
 import { buildAlexNet, type AlexNetOptions } from './alexnet.js';
-import { finish, type BuiltModel } from './export.js';
+import { assembleModel, type BuiltModel } from './built.js';
+import { backwardMetadata, EXPORT_FORMULATION, type BackwardFormulation, type Formulation } from './formulation.js';
+import { GRAD_SQ_SUM, IMAGES, LABELS, LOSS, SUM_SQ_SUFFIX } from './names.js';
 
 /** `l2` = 0.5 * sum(output^2), tf.nn.l2_loss as in the seeds; `softmax-cross-entropy` = mean CE over `labels` (seed 004). */
 export type LossKind = 'l2' | 'softmax-cross-entropy';
@@ -11,34 +15,34 @@ export const LOSSES: readonly LossKind[] = ['l2', 'softmax-cross-entropy'];
 /** `conv`: the seeds' `parameters` list (conv weights and biases); `all` adds the FC layers. */
 export type WrtKind = 'conv' | 'all';
 
-/**
- * How the MaxPool gradient is written: `scatter` (MaxPool's Indices output + ScatterElements with reduction=add),
- * or `mask` (equality masks and a grouped ConvTranspose), for EPs whose MaxPool has no Indices output (WebGPU).
- */
-export type MaxPoolGrad = 'scatter' | 'mask';
-
-/**
- * How conv weight gradients are written: `conv` (a Conv over batch-transposed tensors, every layer) or `matmul`
- * (one MatMul per kernel offset for layers with >= 16 input channels: faster on the CPU EP).
- */
-export type ConvWeightGrad = 'conv' | 'matmul';
-
-/**
- * How conv data (input) gradients are written: `convtranspose` (every layer) or `conv` (a Conv of the output gradient
- * with the flipped, channel-swapped weights, for stride-1 layers: faster on the CPU EP; strided layers keep
- * ConvTranspose).
- */
-export type ConvDataGrad = 'convtranspose' | 'conv';
-
-export interface TrainingOptions {
+/** Options of the training graph: the loss, what to differentiate, and the backward formulations. */
+export interface TrainingOptions extends BackwardFormulation {
   loss: LossKind;
   wrt: WrtKind;
-  maxpoolGrad: MaxPoolGrad;
-  convWeightGrad: ConvWeightGrad;
-  convDataGrad: ConvDataGrad;
 }
 
-export const DEFAULT_TRAINING: TrainingOptions = { loss: 'l2', wrt: 'conv', maxpoolGrad: 'scatter', convWeightGrad: 'conv', convDataGrad: 'convtranspose' };
+export const DEFAULT_TRAINING: TrainingOptions = {
+  loss: 'l2',
+  wrt: 'conv',
+  maxpoolGrad: EXPORT_FORMULATION.maxpoolGrad,
+  convWeightGrad: EXPORT_FORMULATION.convWeightGrad,
+  convDataGrad: EXPORT_FORMULATION.convDataGrad,
+};
+
+/** `model` and `training` with every choice of formulation `f` applied: forward ones to the model, backward ones to training. */
+export function withFormulation(model: AlexNetOptions, training: TrainingOptions, f: Formulation): { model: AlexNetOptions; training: TrainingOptions } {
+  return {
+    model: { ...model, lrnImpl: f.lrnImpl, dropoutImpl: f.dropoutImpl },
+    training: { ...training, maxpoolGrad: f.maxpoolGrad, convWeightGrad: f.convWeightGrad, convDataGrad: f.convDataGrad },
+  };
+}
+
+/** The formulation that `model` and `training` together describe. */
+export function formulationOfOptions(model: AlexNetOptions, training: TrainingOptions): Formulation {
+  const { lrnImpl, dropoutImpl } = model;
+  const { maxpoolGrad, convWeightGrad, convDataGrad } = training;
+  return { lrnImpl, dropoutImpl, maxpoolGrad, convWeightGrad, convDataGrad };
+}
 
 /** Problems with a training configuration, each naming the option. */
 export function validateTraining(o: AlexNetOptions, t: TrainingOptions): string[] {
@@ -61,30 +65,28 @@ export function buildTrainingModel(options: AlexNetOptions, training: TrainingOp
   let loss: string;
   if (training.loss === 'l2') {
     const sumSq = b.op1('ReduceSumSquare', [net.output], { keepdims: attr.int(0) }, { name: 'loss.sum_sq' });
-    loss = b.op1('Mul', [sumSq, b.scalar(0.5)], {}, { name: 'loss' });
+    loss = b.op1('Mul', [sumSq, b.scalar(0.5)], {}, { name: LOSS });
   } else {
-    const batch = b.typeOf('images').shape[0]!;
-    const labels = b.input('labels', { dtype: 'int64', shape: [batch] });
-    loss = b.op('SoftmaxCrossEntropyLoss', [net.output, labels], { reduction: attr.string('mean') }, { name: 'loss', outputs: ['loss'] })[0]!;
+    const batch = b.typeOf(IMAGES).shape[0]!;
+    const labels = b.input(LABELS, { dtype: 'int64', shape: [batch] });
+    loss = b.op('SoftmaxCrossEntropyLoss', [net.output, labels], { reduction: attr.string('mean') }, { name: LOSS, outputs: [LOSS] })[0]!;
   }
   const wrt = training.wrt === 'all' ? [...net.convParams, ...net.fcParams] : net.convParams;
   const rules: Record<string, GradRule> = {};
   if (training.maxpoolGrad === 'mask') rules.MaxPool = MAXPOOL_MASK_RULE;
   rules.Conv = convGradRule(training.convWeightGrad, training.convDataGrad);
   const grads = addBackward(b, { loss, wrt, rules });
-  const squares = grads.map((g) => b.op1('ReduceSumSquare', [g], { keepdims: attr.int(0) }, { name: `${g}.sum_sq` }));
-  const gradSqSum = addAll(b, squares, 'grad_sq_sum', 'grad_sq_sum');
+  const squares = grads.map((g) => b.op1('ReduceSumSquare', [g], { keepdims: attr.int(0) }, { name: `${g}${SUM_SQ_SUFFIX}` }));
+  const gradSqSum = addAll(b, squares, GRAD_SQ_SUM, GRAD_SQ_SUM);
   b.output(loss);
   for (const g of grads) b.output(g);
   b.output(gradSqSum);
   const graph = b.build();
   graph.name = 'alexnet_training';
-  return finish(graph, options, 'training', net.activations, [...net.convParams, ...net.fcParams], {
+  return assembleModel(graph, options, 'training', net.activations, [...net.convParams, ...net.fcParams], {
     'alexnet.loss': training.loss,
     'alexnet.wrt': training.wrt,
-    'alexnet.maxpoolGrad': training.maxpoolGrad,
-    'alexnet.convWeightGrad': training.convWeightGrad,
-    'alexnet.convDataGrad': training.convDataGrad,
+    ...backwardMetadata(training),
     'alexnet.gradients': wrt.join(','),
   });
 }

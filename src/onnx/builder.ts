@@ -1,6 +1,6 @@
 import { DTYPES } from './dtypes.js';
-import { readAttribute, SHAPE_RULES, type ShapeContext } from './shapes.js';
-import type { Attribute, Dim, DType, Graph, Initializer, Node, TensorData, TensorType, ValueInfo } from './types.js';
+import { SHAPE_RULES, type ShapeContext } from './shapes.js';
+import { numElements, readAttribute, type Attribute, type Dim, type DType, type Graph, type Initializer, type Node, type TensorData, type TensorType, type ValueInfo } from './types.js';
 
 /** Options for one operator application. */
 export interface OpOptions {
@@ -44,7 +44,7 @@ export class GraphBuilder {
 
   /** Adds a named initializer (a parameter or a constant). */
   initializer(name: string, dtype: DType, dims: number[], data: TensorData): string {
-    const count = dims.reduce((a, b) => a * b, 1);
+    const count = numElements(dims);
     if (data.length !== count) throw new Error(`initializer ${name}: ${data.length} values for dims [${dims}]`);
     this.define(name, { dtype, shape: [...dims] });
     this.initializers.push({ name, dtype, dims: [...dims], data });
@@ -182,9 +182,9 @@ export class GraphBuilder {
         return this.typeOf(n);
       },
       value: (i) => this.values.get(node.inputs[i] ?? ''),
-      int: (n, fallback) => pick(readAttribute(node.attributes, n, 'int') as number | undefined, fallback, node, n),
-      ints: (n, fallback) => pick(readAttribute(node.attributes, n, 'ints') as number[] | undefined, fallback, node, n),
-      float: (n, fallback) => pick(readAttribute(node.attributes, n, 'float') as number | undefined, fallback, node, n),
+      int: (n, fallback) => readAttribute(node, n, 'int', fallback),
+      ints: (n, fallback) => readAttribute(node, n, 'ints', fallback),
+      float: (n, fallback) => readAttribute(node, n, 'float', fallback),
     };
     const { types, value } = rule(ctx);
     node.outputs.forEach((out, i) => {
@@ -195,10 +195,4 @@ export class GraphBuilder {
     });
     if (value && newOutputs.includes(node.outputs[0]!)) this.values.set(node.outputs[0]!, value);
   }
-}
-
-function pick<T>(value: T | undefined, fallback: T | undefined, node: Node, name: string): T {
-  if (value !== undefined) return value;
-  if (fallback !== undefined) return fallback;
-  throw new Error(`${node.opType} ${node.name}: attribute ${name} is required`);
 }

@@ -1,7 +1,7 @@
 import onnxProto from 'onnx-proto';
 import { DTYPES, dtypeFromOnnx } from './dtypes.js';
 import { decodeModel } from './serialize.js';
-import type { Attribute, Dim, Graph, Initializer, Node, TensorData, TensorType, ValueInfo } from './types.js';
+import { numElements, type Attribute, type Dim, type Graph, type Initializer, type Node, type TensorData, type TensorType, type ValueInfo } from './types.js';
 
 type ModelProto = onnxProto.onnx.IModelProto;
 
@@ -64,7 +64,7 @@ function attributeFromProto(a: onnxProto.onnx.IAttributeProto): Attribute {
 function initializerFromProto(t: onnxProto.onnx.ITensorProto): Initializer {
   const dtype = dtypeFromOnnx(t.dataType ?? 0);
   const dims = (t.dims ?? []).map(Number);
-  const count = dims.reduce((a, b) => a * b, 1);
+  const count = numElements(dims);
   let data: TensorData;
   if (t.rawData && t.rawData.length) {
     if (t.rawData.length !== count * DTYPES[dtype].bytes) throw new Error(`initializer ${t.name}: ${t.rawData.length} bytes for dims [${dims}]`);

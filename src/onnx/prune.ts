@@ -4,8 +4,8 @@ import type { Graph } from './types.js';
 
 /**
  * The part of a graph that computes `outputs`: the nodes they need, and the inputs and initializers those nodes
- * read. ONNX Runtime runs every node of a session's graph whatever is fetched (measured: fetching only `output` from
- * a training model took as long as the whole forward-backward step), so timing a part means a graph of that part.
+ * read. ONNX Runtime runs every node of a session's graph whatever is fetched (docs/benchmarks.md, "Per-layer times:
+ * the two `--profile` methods"), so timing a part means a graph of that part.
  */
 export function pruneGraph(graph: Graph, outputs: string[]): Graph {
   const needed = new Set(outputs);

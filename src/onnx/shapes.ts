@@ -1,4 +1,4 @@
-import type { Attribute, Dim, DType, Node, TensorType } from './types.js';
+import { readAttribute, type Dim, type DType, type Node, type TensorType } from './types.js';
 
 /** What a shape rule sees of a node: its input types, attributes, and the values of constant int64 inputs. */
 export interface ShapeContext {
@@ -267,8 +267,7 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
   },
   SoftmaxCrossEntropyLoss: (ctx) => {
     const x = ctx.input(0);
-    const reduction = ctx.node.attributes.reduction;
-    const perSample = reduction?.kind === 'string' && reduction.value === 'none';
+    const perSample = readAttribute(ctx.node, 'reduction', 'string', 'mean') === 'none';
     return { types: [{ dtype: x.dtype, shape: perSample ? [x.shape[0]!] : [] }, x] };
   },
 };
@@ -278,12 +277,4 @@ function castTarget(code: number): DType {
   const t = map[code];
   if (!t) throw new Error(`Cast to ONNX type ${code} is not supported`);
   return t;
-}
-
-/** Reads a typed attribute, checking its kind. */
-export function readAttribute(attrs: Record<string, Attribute>, name: string, kind: Attribute['kind']): Attribute['value'] | undefined {
-  const a = attrs[name];
-  if (!a) return undefined;
-  if (a.kind !== kind) throw new Error(`attribute ${name} is ${a.kind}, expected ${kind}`);
-  return a.value;
 }

@@ -36,6 +36,23 @@ export const attr = {
   string: (value: string): Attribute => ({ kind: 'string', value }),
 };
 
+/** The value type of each attribute kind. */
+export type AttributeValue<K extends Attribute['kind']> = Extract<Attribute, { kind: K }>['value'];
+
+/**
+ * A node's attribute of the given kind, or `fallback` when it is absent: the one attribute reader of the shape rules
+ * and the gradient rules. A wrong kind, or an absent attribute without a fallback, is an error naming the node.
+ */
+export function readAttribute<K extends Attribute['kind']>(node: Node, name: string, kind: K, fallback?: AttributeValue<K>): AttributeValue<K> {
+  const a = node.attributes[name];
+  if (a) {
+    if (a.kind !== kind) throw new Error(`${node.opType} ${node.name}: attribute ${name} is ${a.kind}, expected ${kind}`);
+    return a.value as AttributeValue<K>;
+  }
+  if (fallback !== undefined) return fallback;
+  throw new Error(`${node.opType} ${node.name}: attribute ${name} is required`);
+}
+
 function checkInt(value: number): number {
   if (!Number.isSafeInteger(value)) throw new Error(`integer attribute expected, got ${value}`);
   return value;

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import type { Tensor } from 'onnxruntime-common';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { serveFeeds, startPageServer, type PageServer } from '../serve/server.js';
-import type { BrowserJob, BrowserJobResult } from '../web/job.js';
-import { EpUnavailableError } from './ort-node.js';
+import { EpUnavailableError } from './errors.js';
+import type { BrowserJob, BrowserJobResult } from './page-protocol.js';
+import { serveFeeds, startPageServer, type PageServer } from './page-server.js';
 
 /** Debian's Chromium; we never download a browser. */
 export const DEFAULT_BROWSER = '/usr/bin/chromium';

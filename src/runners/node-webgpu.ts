@@ -1,4 +1,4 @@
-import { noWebGpuAdapter } from './ort-node.js';
+import { noWebGpuAdapter } from './errors.js';
 
 interface DawnModule {
   create(options: string[]): GPU;

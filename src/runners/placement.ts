@@ -1,21 +1,5 @@
 // No Node imports here: the browser page uses these functions too.
-import type { Placement } from './types.js';
-
-/** One kernel event of ONNX Runtime's Chrome-trace profile. */
-export interface KernelEvent {
-  node: string;
-  op: string;
-  provider: string;
-  /** Microseconds. */
-  dur: number;
-  /** Which profiled `run()` it belongs to, from 0. */
-  run: number;
-  /**
-   * What `dur` measures: `host` = the kernel's call on the CPU (the whole kernel on the CPU EP, only the launch on a
-   * GPU EP); `gpu` = GPU timestamps of the node's dispatches (the WebGPU EP with timestamp queries).
-   */
-  clock: 'host' | 'gpu';
-}
+import type { KernelEvent, Placement } from './types.js';
 
 /** Node -> provider from kernel events. */
 export function placementOf(events: KernelEvent[]): Placement {

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { KernelEvent } from './placement.js';
+import type { KernelEvent } from './types.js';
 
 interface TraceEvent {
   cat?: string;
@@ -12,9 +12,8 @@ interface TraceEvent {
 
 /**
  * Reads the kernel events of an ONNX Runtime profile file (Chrome trace JSON), one per node and run. A node event's
- * duration is host time: for a GPU EP only the launch, since kernels run asynchronously (on the WebGPU EP, 1.5 ms of
- * node events against 171 ms of GPU time for one forward pass at batch 2, 67x67, measured on lavapipe). The WebGPU EP also writes the
- * GPU timestamps of each dispatch (category `Api`, named `<node>&<op>&<program>`): where they exist they replace the
+ * duration is host time: for a GPU EP only the launch, since kernels run asynchronously (docs/benchmarks.md,
+ * "Per-layer times: the two `--profile` methods"). The WebGPU EP also writes the GPU timestamps of each dispatch (category `Api`, named `<node>&<op>&<program>`): where they exist they replace the
  * host time of that EP's nodes, summed per node and run (zero for nodes that dispatch nothing, e.g. Reshape).
  */
 export function readProfile(path: string): KernelEvent[] {

@@ -1,27 +1,5 @@
 import type { Tensor } from 'onnxruntime-common';
-import type { KernelEvent } from './placement.js';
-
-/**
- * The runtimes alexnet-onnx can time: `node` = onnxruntime-node, `web` = onnxruntime-web in Node, `browser` =
- * onnxruntime-web in a page in headless Chromium.
- */
-export type RuntimeName = 'node' | 'web' | 'browser';
-
-/** Execution providers of onnxruntime-node. */
-export type NodeEp = 'cpu' | 'cuda' | 'webgpu';
-
-/** Execution providers of onnxruntime-web. */
-export type WebEp = 'wasm' | 'webgpu';
-
-/** Any execution provider this tool can time. */
-export type Ep = NodeEp | WebEp;
-
-/** Which EPs each runtime has; the first is the default. */
-export const RUNTIME_EPS: Record<RuntimeName, readonly Ep[]> = {
-  node: ['cpu', 'cuda', 'webgpu'],
-  web: ['wasm', 'webgpu'],
-  browser: ['wasm', 'webgpu'],
-};
+import type { Ep, RuntimeName } from '../common/eps.js';
 
 /** ONNX Runtime's graph optimization levels (`all` is its default and ours). */
 export type GraphOptLevel = 'disabled' | 'basic' | 'extended' | 'all';
@@ -46,6 +24,22 @@ export interface RunnerOptions {
   tf32: boolean;
   /** Directory for ONNX Runtime's profile of the first run (which nodes ran on which EP). */
   profileDir: string;
+}
+
+/** One kernel event of ONNX Runtime's Chrome-trace profile. */
+export interface KernelEvent {
+  node: string;
+  op: string;
+  provider: string;
+  /** Microseconds. */
+  dur: number;
+  /** Which profiled `run()` it belongs to, from 0. */
+  run: number;
+  /**
+   * What `dur` measures: `host` = the kernel's call on the CPU (the whole kernel on the CPU EP, only the launch on a
+   * GPU EP); `gpu` = GPU timestamps of the node's dispatches (the WebGPU EP with timestamp queries).
+   */
+  clock: 'host' | 'gpu';
 }
 
 /** Where ONNX Runtime ran each node: node name -> execution provider. */

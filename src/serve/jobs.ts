@@ -1,25 +1,14 @@
 import type { ServerResponse } from 'node:http';
-import { DEFAULT_OPTIONS, validateOptions, type AlexNetOptions, type LrnPreset } from '../model/alexnet.js';
-import { DEFAULT_TRAINING, validateTraining } from '../model/training.js';
-import { DEFAULT_LOOP, formulationFor, formulationOf, pageJob, prepareMode, seedLoop, type BenchMode, type BenchOptions } from '../bench/bench.js';
-import { describeFormulation } from '../bench/report.js';
-import { RUNTIME_EPS, type WebEp } from '../runners/types.js';
-import type { BrowserJob } from '../web/job.js';
-import { send, serveFeeds, type ApiHandler, type PageServer } from './server.js';
-
-/** What the page shows beside a job's timings. */
-export interface JobInfo {
-  mode: BenchMode;
-  batch: number;
-  flopsPerBatch: number | null;
-  formulation: string;
-}
-
-/** A job and its facts, as `/api/job` returns them. */
-export interface JobResponse {
-  job: BrowserJob;
-  info: JobInfo;
-}
+import { RUNTIME_EPS, type WebEp } from '../common/eps.js';
+import { benchOptions } from '../bench/options.js';
+import { prepareMode } from '../bench/prepare.js';
+import { pageJob, seedLoop } from '../bench/session.js';
+import { BENCH_MODES, DEFAULT_LOOP, type BenchMode, type BenchOptions } from '../bench/types.js';
+import { DEFAULT_OPTIONS, validateOptions, type LrnPreset } from '../model/alexnet.js';
+import { describeFormulation, formulationFromMetadata } from '../model/formulation.js';
+import { validateTraining } from '../model/training.js';
+import type { BrowserJob, JobResponse } from '../runners/page-protocol.js';
+import { send, serveFeeds, type ApiHandler, type PageServer } from '../runners/page-server.js';
 
 /** A request the page made wrongly: answered 400 with this message. */
 class BadRequest extends Error {}
@@ -44,21 +33,8 @@ function choiceParam<T extends string>(q: URLSearchParams, name: string, choices
  */
 export function benchOptionsFromQuery(q: URLSearchParams): { options: BenchOptions; mode: BenchMode } {
   const ep = choiceParam(q, 'ep', RUNTIME_EPS.browser as readonly WebEp[], 'wasm');
-  const mode = choiceParam<BenchMode>(q, 'mode', ['forward', 'forward-backward'], 'forward');
-  const f = formulationFor(ep);
-  const model: AlexNetOptions = {
-    ...DEFAULT_OPTIONS,
-    batch: intParam(q, 'batch', DEFAULT_OPTIONS.batch as number, 1, 512),
-    imageSize: intParam(q, 'imageSize', DEFAULT_OPTIONS.imageSize, 1, 1024),
-    lrn: choiceParam<LrnPreset | 'none'>(q, 'lrn', ['tf-benchmark', 'paper', 'none'], 'tf-benchmark'),
-    head: choiceParam(q, 'head', ['none', 'fc'] as const, 'none'),
-    lrnImpl: f.lrnImpl,
-    dropoutImpl: f.dropoutImpl,
-  };
-  const training = { ...DEFAULT_TRAINING, maxpoolGrad: f.maxpoolGrad, convWeightGrad: f.convWeightGrad, convDataGrad: f.convDataGrad };
-  const problems = [...validateOptions(model), ...validateTraining(model, training)];
-  if (problems.length) throw new BadRequest(problems.join('; ').replace(/--/g, ''));
-  const options: BenchOptions = {
+  const mode = choiceParam<BenchMode>(q, 'mode', BENCH_MODES, 'forward');
+  const options = benchOptions({
     runtime: 'browser',
     ep,
     modes: [mode],
@@ -66,15 +42,15 @@ export function benchOptionsFromQuery(q: URLSearchParams): { options: BenchOptio
     burnIn: intParam(q, 'burnIn', DEFAULT_LOOP.burnIn, 0, 1000),
     logEvery: intParam(q, 'logEvery', DEFAULT_LOOP.logEvery, 1, 10_000),
     threads: intParam(q, 'threads', 0, 0, 256),
-    graphOpt: 'all',
-    tf32: false,
-    input: 'device',
-    fetch: 'grads',
-    model,
-    training,
-    profileSteps: 0,
-    profileMethod: 'auto',
-  };
+    model: {
+      batch: intParam(q, 'batch', DEFAULT_OPTIONS.batch as number, 1, 512),
+      imageSize: intParam(q, 'imageSize', DEFAULT_OPTIONS.imageSize, 1, 1024),
+      lrn: choiceParam<LrnPreset | 'none'>(q, 'lrn', ['tf-benchmark', 'paper', 'none'], 'tf-benchmark'),
+      head: choiceParam(q, 'head', ['none', 'fc'] as const, 'none'),
+    },
+  });
+  const problems = [...validateOptions(options.model), ...validateTraining(options.model, options.training)];
+  if (problems.length) throw new BadRequest(problems.join('; ').replace(/--/g, ''));
   return { options, mode };
 }
 
@@ -95,7 +71,7 @@ export function jobApi(server: () => PageServer): ApiHandler {
       const feeds = serveFeeds(server(), p.feeds);
       previous = [modelUrl, ...feeds.map((f) => f.url)];
       const job: BrowserJob = { ...pageJob(options, p.fetches, seedLoop(options, mode)), modelUrl, feeds };
-      const formulation = describeFormulation(formulationOf(p.parsed.metadata, mode));
+      const formulation = describeFormulation(formulationFromMetadata(p.parsed.metadata, mode === 'forward-backward'));
       body = { job, info: { mode, batch: p.batch, flopsPerBatch: p.flops, formulation } };
     } catch (err) {
       if (err instanceof BadRequest) {

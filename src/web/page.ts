@@ -5,8 +5,7 @@
 import { summarize } from '../bench/statistics.js';
 import { summaryCells, SUMMARY_HEADER } from '../bench/report.js';
 import { fallbackWarning, placementFromLog } from '../runners/placement.js';
-import type { BrowserJob, BrowserJobResult } from './job.js';
-import type { JobResponse } from '../serve/jobs.js';
+import type { BrowserJob, BrowserJobResult, JobResponse } from '../runners/page-protocol.js';
 import { checkEp, installLogTee, runJob } from './run-job.js';
 
 installLogTee();

@@ -3,46 +3,37 @@
  * (`performance.now()` around each awaited `session.run`). Browser code: no Node imports.
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
+import type { WebEp } from '../common/eps.js';
 import { timeLoop } from '../bench/harness.js';
-import { describeWasmThreads } from '../bench/report.js';
-import { ORT_LOG_LINE } from '../runners/placement.js';
-import type { BrowserJob, BrowserJobResult } from './job.js';
-
-interface OrtWeb {
-  InferenceSession: { create(model: Uint8Array, options: InferenceSession.SessionOptions): Promise<InferenceSession> };
-  Tensor: new (type: string, data: Float32Array | BigInt64Array, dims: number[]) => Tensor;
-  env: { wasm: { numThreads?: number; wasmPaths?: string }; versions: { web?: string } };
-}
+import { describeWasmThreads, ORT_WEB_BUILDS, OrtLogCapture, type OrtWeb } from '../runners/ort-web-common.js';
+import type { BrowserJob, BrowserJobResult } from '../runners/page-protocol.js';
 
 /** Where the server puts onnxruntime-web's files. */
 const ORT_BASE = '/ort/';
 
-const logSink: { lines?: string[] } = {};
+const logCapture = new OrtLogCapture();
 
 /**
- * onnxruntime-web's WebAssembly module binds `console.error`/`console.log` when it loads; wrapping them first lets
- * session creation collect ORT's verbose log (node placements) without flooding the console. Call before loading ORT.
+ * onnxruntime-web's WebAssembly module binds `console.error`/`console.log` when it loads; wrapping them first hands
+ * ORT's log to `logCapture` (node placements) instead of flooding the console. Call before loading ORT.
  */
 export function installLogTee(): void {
   for (const key of ['error', 'log'] as const) {
     const original = console[key].bind(console);
     console[key] = (...args: unknown[]): void => {
-      const text = args.map(String).join(' ');
-      if (logSink.lines && ORT_LOG_LINE.test(text)) logSink.lines.push(...text.split('\n'));
-      else original(...args);
+      if (!logCapture.offer(args.map(String).join(' '))) original(...args);
     };
   }
 }
 
-const loaded = new Map<string, Promise<OrtWeb>>();
+const loaded = new Map<WebEp, Promise<OrtWeb>>();
 
-/** The WebAssembly-only build for `wasm`, the WebGPU build (ORT's native WebGPU EP in WebAssembly) for `webgpu`. */
-function loadOrt(ep: string): Promise<OrtWeb> {
-  const file = ep === 'webgpu' ? 'ort.webgpu.min.mjs' : 'ort.wasm.min.mjs';
-  let p = loaded.get(file);
+/** onnxruntime-web's build for `ep` (see `ORT_WEB_BUILDS`), from the server's copy of its `dist/`. */
+function loadOrt(ep: WebEp): Promise<OrtWeb> {
+  let p = loaded.get(ep);
   if (!p) {
-    p = (import(/* @vite-ignore */ `${ORT_BASE}${file}`) as Promise<{ default?: OrtWeb } & OrtWeb>).then((m) => m.default ?? m);
-    loaded.set(file, p);
+    p = (import(/* @vite-ignore */ `${ORT_BASE}${ORT_WEB_BUILDS[ep].file}`) as Promise<{ default?: OrtWeb } & OrtWeb>).then((m) => m.default ?? m);
+    loaded.set(ep, p);
   }
   return p;
 }
@@ -95,15 +86,7 @@ export async function runJob(job: BrowserJob, log: (line: string) => void): Prom
   }
   const options: InferenceSession.SessionOptions = { executionProviders: [job.ep], graphOptimizationLevel: job.graphOpt, logSeverityLevel: 3 };
 
-  // A first session with the verbose log on tells where each node runs; the timed one runs with it off, since at that
-  // level the WebGPU EP logs every dispatch.
-  const placementLog: string[] = [];
-  logSink.lines = placementLog;
-  try {
-    await (await ort.InferenceSession.create(model, { ...options, logSeverityLevel: 0 })).release();
-  } finally {
-    logSink.lines = undefined;
-  }
+  const placementLog = await logCapture.placementLog(ort, model, options);
   const created = performance.now();
   const session = await ort.InferenceSession.create(model, options);
   const sessionCreateS = (performance.now() - created) / 1000;
@@ -120,7 +103,7 @@ export async function runJob(job: BrowserJob, log: (line: string) => void): Prom
       device,
       threads,
       crossOriginIsolated,
-      placementLog: placementLog.filter((l) => l.includes('VerifyEachNodeIsAssignedToAnEp')),
+      placementLog,
       sessionCreateS,
       firstRunS,
       durations: loop.durations,

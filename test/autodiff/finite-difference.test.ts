@@ -1,7 +1,9 @@
 import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { addBackward } from '../../src/autodiff/backward.js';
-import { convGradRule, MAXPOOL_MASK_RULE, type GradRule } from '../../src/autodiff/rules.js';
+import type { GradRule } from '../../src/autodiff/context.js';
+import { convGradRule } from '../../src/autodiff/conv-grad.js';
+import { MAXPOOL_MASK_RULE } from '../../src/autodiff/rules.js';
 import { GraphBuilder } from '../../src/onnx/builder.js';
 import { channelWindowSum } from '../../src/onnx/compose.js';
 import { encodeModel } from '../../src/onnx/serialize.js';

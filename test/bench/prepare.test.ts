@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { prepareMode } from '../../src/bench/bench.js';
+import { prepareMode } from '../../src/bench/prepare.js';
 import { buildForwardModel, modelBytes } from '../../src/model/export.js';
 import { buildTrainingModel } from '../../src/model/training.js';
 import { parseModel } from '../../src/onnx/parse.js';

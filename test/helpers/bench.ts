@@ -1,34 +1,26 @@
-import { formulationFor, runBench, type BenchOptions, type ModeResult } from '../../src/bench/bench.js';
-import { DEFAULT_OPTIONS } from '../../src/model/alexnet.js';
-import { DEFAULT_TRAINING } from '../../src/model/training.js';
-import type { Ep, RuntimeName } from '../../src/runners/types.js';
+import { benchOptions, type BenchRequest } from '../../src/bench/options.js';
+import { runBench } from '../../src/bench/run.js';
+import type { BenchOptions, ModeResult } from '../../src/bench/types.js';
+import type { Ep, RuntimeName } from '../../src/common/eps.js';
+import { formulationFor } from '../../src/model/formulation.js';
 
 /**
- * Benchmark options for a small AlexNet (default batch 1, 67x67 images) with `formulation`'s graph (default: the one
- * `bench` picks for `ep`), keeping the first run's outputs so runtimes can be compared.
+ * Benchmark options for a small AlexNet (default batch 1, 67x67 images) with the graph `bench` picks for `ep` (or for
+ * `formulationOf`), keeping the first run's outputs so runtimes can be compared.
  */
-export function smallBench(runtime: RuntimeName, ep: Ep, o: Partial<BenchOptions> & { formulationOf?: Ep } = {}): BenchOptions {
-  const f = formulationFor(o.formulationOf ?? ep);
-  const { formulationOf: _, ...rest } = o;
-  return {
-    runtime,
-    ep,
-    modes: ['forward', 'forward-backward'],
+export function smallBench(runtime: RuntimeName, ep: Ep, o: BenchRequest & { formulationOf?: Ep } = {}): BenchOptions {
+  const { formulationOf, model, ...rest } = o;
+  return benchOptions({
     steps: 2,
     burnIn: 0,
     logEvery: 1,
-    threads: 0,
-    graphOpt: 'all',
-    tf32: false,
-    input: 'device',
-    fetch: 'grads',
-    model: { ...DEFAULT_OPTIONS, batch: 1, imageSize: 67, lrnImpl: f.lrnImpl, dropoutImpl: f.dropoutImpl },
-    training: { ...DEFAULT_TRAINING, maxpoolGrad: f.maxpoolGrad, convWeightGrad: f.convWeightGrad, convDataGrad: f.convDataGrad },
-    profileSteps: 0,
-    profileMethod: 'auto',
     collectOutputs: true,
     ...rest,
-  };
+    runtime,
+    ep,
+    model: { batch: 1, imageSize: 67, ...model },
+    formulation: formulationFor(formulationOf ?? ep),
+  });
 }
 
 /** Runs a benchmark and returns its results and every line it logged. */

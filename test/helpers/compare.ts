@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { ModeResult } from '../../src/bench/bench.js';
+import type { ModeResult } from '../../src/bench/types.js';
 
 /** Largest |a - b| over the largest |b|: a scale-free error for comparing runtimes. */
 export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
-import type { BuiltModel } from '../../src/model/export.js';
+import type { BuiltModel } from '../../src/model/built.js';
 import { modelBytes } from '../../src/model/export.js';
 
 /** Runs a built model once on onnxruntime-node's CPU EP and returns every graph output. */

@@ -2,13 +2,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tensor } from 'onnxruntime-common';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIONS } from '../../src/model/alexnet.js';
 import { buildForwardModel, modelBytes } from '../../src/model/export.js';
 import { normalTensor } from '../../src/model/random.js';
 import { parseModel } from '../../src/onnx/parse.js';
 import { encodeProto, tensorProto } from '../../src/onnx/serialize.js';
-import { checkCudaSetup, createNodeRunner, explainEpError, EpUnavailableError } from '../../src/runners/ort-node.js';
+import { createNodeRunner } from '../../src/runners/ort-node.js';
 import { fallbackNodes, placementOf, shortProvider } from '../../src/runners/placement.js';
 
 const profileDir = mkdtempSync(join(tmpdir(), 'prof-'));
@@ -45,37 +45,4 @@ describe('onnxruntime-node runner', () => {
     expect(shortProvider('CUDAExecutionProvider')).toBe('cuda');
   });
 
-  it('says how to install the CUDA EP when its libraries are missing', () => {
-    expect(() => checkCudaSetup()).toThrow(EpUnavailableError);
-    expect(() => checkCudaSetup()).toThrow(/the CUDA execution provider is not installed .*run 'alexnet-onnx setup cuda'/);
-  });
-
-  it('turns TF32 off for strict fp32 with NVIDIA_TF32_OVERRIDE=0, once per process', async () => {
-    vi.resetModules();
-    const { setCudaTf32 } = await import('../../src/runners/ort-node.js');
-    const env: NodeJS.ProcessEnv = {};
-    setCudaTf32(false, env);
-    expect(env.NVIDIA_TF32_OVERRIDE).toBe('0');
-    setCudaTf32(false, env);
-    expect(() => setCudaTf32(true, {})).toThrow(/already runs the CUDA EP with TF32 off .* in another process/);
-  });
-
-  it('leaves TF32 to the CUDA EP with --tf32, and refuses it when the environment turns TF32 off', async () => {
-    vi.resetModules();
-    const { setCudaTf32 } = await import('../../src/runners/ort-node.js');
-    expect(() => setCudaTf32(true, { NVIDIA_TF32_OVERRIDE: '0' })).toThrow(/NVIDIA_TF32_OVERRIDE=0 in the environment turns it off.*unset it/);
-    const env: NodeJS.ProcessEnv = {};
-    setCudaTf32(true, env);
-    expect(env).toEqual({});
-  });
-
-  it("turns ONNX Runtime's native EP errors into one line that says what is missing", () => {
-    expect(explainEpError('webgpu', new Error('...webgpu_context.cc:100 ... Failed to get a WebGPU adapter: No supported adapters')).message).toMatch(/no WebGPU adapter.*Vulkan driver/);
-    expect(explainEpError('cuda', new Error('Failed to load library libonnxruntime_providers_cuda.so with error: libcudnn.so.9: cannot open shared object file')).message).toMatch(
-      /cannot load libcudnn\.so\.9: install cuDNN 9/,
-    );
-    expect(explainEpError('cuda', new Error('libcublasLt.so.13: cannot open shared object file')).message).toMatch(/install the CUDA 13 runtime/);
-    const other = new Error('something else');
-    expect(explainEpError('cpu', other)).toBe(other);
-  });
 });

@@ -4,7 +4,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, DEFAULT_BROWSER } from '../../src/runners/browser.js';
 import { serve } from '../../src/serve/serve.js';
-import type { PageServer } from '../../src/serve/server.js';
+import type { PageServer } from '../../src/runners/page-server.js';
 import { STEP_LINE, SUMMARY_LINE } from '../helpers/bench.js';
 
 /** Screenshots land here for people to look at (CI keeps the folder as an artifact). */

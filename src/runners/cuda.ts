@@ -2,10 +2,50 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CUDA_EP_FILES, ortNodeBinDir, ortNodeVersion } from './ort-node.js';
+import { EpUnavailableError } from './errors.js';
+import { nvidiaGpu } from './devices.js';
+import { ortNodeBinDir, ortNodeVersion } from './packages.js';
 
 /** The CUDA 13 build of the ONNX Runtime 1.29.0 CUDA EP on the npm registry. */
 export const DEFAULT_CUDA_EP_SOURCE = 'com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9';
+
+/** The provider libraries onnxruntime-node loads for `executionProviders: ['cuda']`. */
+export const CUDA_EP_FILES = ['libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so'];
+
+/** Checks what the CUDA EP needs before ONNX Runtime tries (and fails with a long native message). */
+export function checkCudaSetup(): void {
+  const dir = ortNodeBinDir();
+  const missing = CUDA_EP_FILES.filter((f) => !existsSync(join(dir, f)));
+  if (missing.length) {
+    throw new EpUnavailableError(`the CUDA execution provider is not installed (${missing.join(', ')} missing in ${dir}): run 'alexnet-onnx setup cuda'`);
+  }
+  if (!nvidiaGpu()) throw new EpUnavailableError('no NVIDIA GPU or driver found (nvidia-smi failed): the CUDA EP needs an NVIDIA GPU with its driver');
+}
+
+/** The CUDA EP's math mode, for device lines. */
+export function describeTf32(tf32: boolean): string {
+  return tf32 ? 'TF32 allowed (CUDA EP default)' : 'TF32 off (NVIDIA_TF32_OVERRIDE=0)';
+}
+
+let processTf32: boolean | undefined;
+
+/**
+ * Sets TF32 for the CUDA EP before its first session. ONNX Runtime's CUDA EP allows TF32 by default (provider option
+ * `use_tf32`, default 1: onnxruntime pull requests 19357 and 19426), and onnxruntime-node 1.29.0 passes it no option
+ * but the device id, so strict fp32 needs NVIDIA's `NVIDIA_TF32_OVERRIDE=0`, which turns TF32 off in cuBLAS and
+ * cuDNN. They read it once per process, so the first CUDA session fixes the choice and a different one later in
+ * the same process is refused rather than silently ignored.
+ */
+export function setCudaTf32(tf32: boolean, env: NodeJS.ProcessEnv = process.env): void {
+  if (processTf32 !== undefined && processTf32 !== tf32) {
+    throw new Error(`this process already runs the CUDA EP with ${describeTf32(processTf32)}: cuBLAS and cuDNN read the TF32 setting once per process, so time ${describeTf32(tf32)} in another process`);
+  }
+  if (tf32 && env.NVIDIA_TF32_OVERRIDE === '0') {
+    throw new EpUnavailableError('--tf32 asks for TF32, but NVIDIA_TF32_OVERRIDE=0 in the environment turns it off in cuBLAS and cuDNN: unset it');
+  }
+  if (!tf32) env.NVIDIA_TF32_OVERRIDE = '0';
+  processTf32 = tf32;
+}
 
 export interface CudaSetupResult {
   source: string;

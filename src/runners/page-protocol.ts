@@ -1,8 +1,10 @@
 /**
- * A benchmark job as the browser page runs it, and what it sends back. Plain JSON both ways: the CLI passes a job in
- * through Playwright, the `serve` page gets one from the server's `/api/job`.
+ * What crosses between Node and the benchmark page: a job as the page runs it, what it sends back, and the `serve`
+ * API's answer. Plain JSON both ways: the browser runner passes a job in through Playwright, the `serve` page gets
+ * one from the server's `/api/job`. Types only: the page and the server both import this.
  */
-import type { GraphOptLevel, WebEp } from '../runners/types.js';
+import type { WebEp } from '../common/eps.js';
+import type { GraphOptLevel } from './types.js';
 
 /** One feed the page downloads from the server: raw little-endian bytes of `type` with shape `dims`. */
 export interface FeedSpec {
@@ -42,4 +44,20 @@ export interface BrowserJobResult {
   durations: number[];
   /** float32 outputs as base64 of their little-endian bytes (a JSON array of millions of numbers is far slower). */
   outputs?: Record<string, { dims: number[]; base64: string }>;
+}
+
+/** What the page shows beside a job's timings. */
+export interface JobInfo {
+  /** `forward` or `forward-backward`. */
+  mode: string;
+  batch: number;
+  flopsPerBatch: number | null;
+  /** The graph formulation in words (`LRN decomposed, ...`). */
+  formulation: string;
+}
+
+/** A job and its facts, as `/api/job` returns them. */
+export interface JobResponse {
+  job: BrowserJob;
+  info: JobInfo;
 }

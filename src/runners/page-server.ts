@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Tensor } from 'onnxruntime-common';
-import { ortWebDir } from '../runners/ort-web.js';
-import type { FeedSpec } from '../web/job.js';
+import { ortWebDir } from './packages.js';
+import type { FeedSpec } from './page-protocol.js';
 
 /**
  * Static roots: the page itself, our compiled modules the page imports (always from dist/, also when this file runs

@@ -1,0 +1,147 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Ep, RuntimeName } from '../common/eps.js';
+import { formulationFromMetadata } from '../model/formulation.js';
+import { openBrowserBench, type BrowserBench } from '../runners/browser.js';
+import { fallbackNodes, fallbackWarning, placementFromLog } from '../runners/placement.js';
+import type { Placement } from '../runners/types.js';
+import { timeLoop } from './harness.js';
+import { unsupported, profileMethodFor } from './options.js';
+import { prepareMode, type PreparedMode } from './prepare.js';
+import { formatLayerTable, profileByPrefixes, profileLayers } from './profile.js';
+import { openRunner, pageJob, seedLoop } from './session.js';
+import { summarize, type Statistics } from './statistics.js';
+import { MODE_LABEL, type BenchOptions, type ModeResult } from './types.js';
+
+/** What one runtime measured for one mode. */
+interface Timed {
+  runtime: RuntimeName;
+  ep: Ep;
+  ortVersion: string;
+  device: string;
+  placement: Placement;
+  durations: number[];
+  stats: Statistics;
+  sessionCreate: number;
+  firstRun: number;
+  outputs?: ModeResult['outputs'];
+}
+
+/** Runs every requested mode on one runtime and EP and returns one result per mode. Lines go to `log` as they happen. */
+export async function runBench(o: BenchOptions, log: (line: string) => void): Promise<ModeResult[]> {
+  const problem = unsupported(o);
+  if (problem) throw new Error(problem);
+  const results: ModeResult[] = [];
+  const profileDir = mkdtempSync(join(tmpdir(), 'alexnet-onnx-profile-'));
+  const browser = o.runtime === 'browser' ? await openBrowserBench({ browserPath: o.browserPath }) : undefined;
+  try {
+    for (const mode of o.modes) {
+      const p = prepareMode(o, mode);
+      const timed = browser ? await timeInBrowser(browser, o, p, log) : await timeInProcess(o, p, profileDir, log);
+      const result = resultOf(o, p, timed);
+      results.push(result);
+      if (o.profileSteps > 0) {
+        const byProfiler = profileMethodFor(o) === 'profiler';
+        result.profile = byProfiler ? await profileLayers(o, p, profileDir) : await profileByPrefixes(o, p, profileDir, browser);
+        const what = byProfiler
+          ? `ONNX Runtime profiler, mean of ${o.profileSteps} steps, ${o.ep === 'webgpu' ? 'GPU time from WebGPU timestamps' : 'kernel time'}`
+          : `prefix timing: step time up to each layer minus up to the one before, mean of ${o.profileSteps} steps each`;
+        log(formatLayerTable(result.profile, `${MODE_LABEL[mode]} per layer (${what}):`));
+      }
+    }
+  } finally {
+    await browser?.close();
+    rmSync(profileDir, { recursive: true, force: true });
+  }
+  return results;
+}
+
+/** onnxruntime-node or onnxruntime-web in this process: the harness times each awaited `run()`. */
+async function timeInProcess(o: BenchOptions, p: PreparedMode, profileDir: string, log: (line: string) => void): Promise<Timed> {
+  const created = performance.now();
+  const runner = await openRunner(o, p, profileDir);
+  const sessionCreate = (performance.now() - created) / 1000;
+  try {
+    const first = performance.now();
+    const out = await runner.run();
+    const firstRun = (performance.now() - first) / 1000;
+    const placement = runner.placement();
+    warnFallback(placement, o.ep, log);
+    const loop = await timeLoop(() => runner.run(), { ...seedLoop(o, p.mode), log });
+    const outputs = o.collectOutputs ? Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { dims: [...t.dims], data: t.data as Float32Array }])) : undefined;
+    return { runtime: runner.runtime, ep: runner.ep, ortVersion: runner.ortVersion, device: runner.device, placement, durations: loop.durations, stats: loop.stats, sessionCreate, firstRun, outputs };
+  } finally {
+    await runner.release();
+  }
+}
+
+/** onnxruntime-web in the page: the page runs the same loop with `performance.now()` and sends the durations back. */
+async function timeInBrowser(browser: BrowserBench, o: BenchOptions, p: PreparedMode, log: (line: string) => void): Promise<Timed> {
+  const job = { ...pageJob(o, p.fetches, seedLoop(o, p.mode)), collectOutputs: o.collectOutputs };
+  // The page sends its lines as they happen; where nodes ran is known only when the job returns, so the fallback
+  // warning comes after the seeds' lines here.
+  const r = await browser.runJob(job, p.bytes, p.feeds, log);
+  const placement = placementFromLog(r.placementLog);
+  warnFallback(placement, o.ep, log);
+  return {
+    runtime: 'browser',
+    ep: o.ep,
+    ortVersion: r.ortVersion,
+    device: r.device,
+    placement,
+    durations: r.durations,
+    stats: summarize(r.durations),
+    sessionCreate: r.sessionCreateS,
+    firstRun: r.firstRunS,
+    outputs: r.outputs && Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, { dims: v.dims, data: fromBase64(v.base64) }])),
+  };
+}
+
+function fromBase64(s: string): Float32Array {
+  const bytes = Buffer.from(s, 'base64');
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+function warnFallback(placement: Placement, ep: Ep, log: (line: string) => void): void {
+  const warning = fallbackWarning(placement, ep);
+  if (warning) log(warning);
+}
+
+function resultOf(o: BenchOptions, p: PreparedMode, t: Timed): ModeResult {
+  const s = t.stats;
+  return {
+    runtime: t.runtime,
+    ep: t.ep,
+    mode: p.mode,
+    batch: p.batch,
+    steps: o.steps,
+    burn_in: o.burnIn,
+    mean_s: s.mean,
+    sd_s: s.sd,
+    min_s: s.min,
+    p50_s: s.p50,
+    p90_s: s.p90,
+    p99_s: s.p99,
+    max_s: s.max,
+    images_per_s: p.batch / s.mean,
+    gflops_per_s: p.flops === null ? null : p.flops / s.mean / 1e9,
+    flops_per_batch: p.flops,
+    session_create_s: t.sessionCreate,
+    first_run_s: t.firstRun,
+    ort_version: t.ortVersion,
+    device: t.device,
+    fallback_nodes: fallbackNodes(t.placement, t.ep),
+    input: o.input,
+    fetch: p.fetches,
+    threads: o.threads,
+    graph_opt: o.graphOpt,
+    tf32: t.ep === 'cuda' ? o.tf32 : null,
+    model: p.label,
+    formulation: formulationFromMetadata(p.parsed.metadata, p.mode === 'forward-backward'),
+    date: new Date().toISOString(),
+    durations_s: t.durations,
+    ...(t.outputs ? { outputs: t.outputs } : {}),
+  };
+}

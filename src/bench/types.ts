@@ -1,0 +1,100 @@
+import type { Ep, RuntimeName } from '../common/eps.js';
+import type { AlexNetOptions } from '../model/alexnet.js';
+import type { FormulationReport } from '../model/formulation.js';
+import type { TrainingOptions } from '../model/training.js';
+import type { GraphOptLevel, InputPlacement } from '../runners/types.js';
+
+/** What a benchmark times: the forward pass, or forward and backward (the gradients of the loss). */
+export type BenchMode = 'forward' | 'forward-backward';
+export const BENCH_MODES: readonly BenchMode[] = ['forward', 'forward-backward'];
+
+/** What a forward-backward step fetches to the host: every gradient (as the seeds), or only their sum of squares. */
+export type FetchKind = 'grads' | 'sum';
+
+/**
+ * How `--profile` times layers: `profiler` = ONNX Runtime's profiler, summed per layer; `prefix` = sessions of the
+ * graph cut after each layer group, timed whole: slower and noisier, but it times the device on every EP.
+ */
+export type ProfileMethod = 'profiler' | 'prefix';
+export const PROFILE_METHODS = ['auto', 'profiler', 'prefix'] as const;
+
+/** The seeds' loop: 10 burn-in steps, 100 timed steps, a line every 10. */
+export const DEFAULT_LOOP = { steps: 100, burnIn: 10, logEvery: 10 } as const;
+
+/** Seed labels, as in the seeds' `info_string`. */
+export const MODE_LABEL: Record<BenchMode, string> = { forward: 'Forward', 'forward-backward': 'Forward-backward' };
+
+/** Everything a benchmark run needs. `model` options apply to built-in models; `modelFile` benches a given file. */
+export interface BenchOptions {
+  runtime: RuntimeName;
+  ep: Ep;
+  /** Chromium or Chrome for `runtime: 'browser'` (default: Debian's /usr/bin/chromium). */
+  browserPath?: string;
+  modes: BenchMode[];
+  steps: number;
+  burnIn: number;
+  logEvery: number;
+  threads: number;
+  /** ONNX Runtime graph optimization level. */
+  graphOpt: GraphOptLevel;
+  /** CUDA EP only: allow TF32 tensor-core math (false: strict fp32, as PyTorch with allow_tf32 off). */
+  tf32: boolean;
+  input: InputPlacement;
+  fetch: FetchKind;
+  model: AlexNetOptions;
+  training: TrainingOptions;
+  /** A file to bench, with its metadata read once (each mode parses the bytes afresh: the images edit changes the proto). */
+  modelFile?: { path: string; bytes: Uint8Array; metadata: Record<string, string> };
+  /** After timing, time layers over this many more steps in fresh sessions (0 = off). */
+  profileSteps: number;
+  /** How `--profile` times layers (see `profileMethodFor`). */
+  profileMethod: ProfileMethod | 'auto';
+  /** Keep the first run's outputs in the results (for comparing runtimes). */
+  collectOutputs?: boolean;
+}
+
+/** Time per step in one layer, split by direction, in milliseconds. */
+export interface LayerTime {
+  layer: string;
+  forward_ms: number;
+  backward_ms: number;
+}
+
+/** One mode's result. The field names and their flat layout are the `--json` report's, which other tools read. */
+export interface ModeResult {
+  runtime: string;
+  ep: string;
+  mode: BenchMode;
+  batch: number;
+  steps: number;
+  burn_in: number;
+  mean_s: number;
+  sd_s: number;
+  min_s: number;
+  p50_s: number;
+  p90_s: number;
+  p99_s: number;
+  max_s: number;
+  images_per_s: number;
+  gflops_per_s: number | null;
+  flops_per_batch: number | null;
+  session_create_s: number;
+  first_run_s: number;
+  ort_version: string;
+  device: string;
+  fallback_nodes: string[];
+  input: InputPlacement;
+  fetch: string[];
+  threads: number;
+  graph_opt: GraphOptLevel;
+  /** CUDA EP: whether TF32 was allowed; null on other EPs. */
+  tf32: boolean | null;
+  model: string;
+  formulation: FormulationReport;
+  date: string;
+  durations_s: number[];
+  /** Time per layer and direction, per step (with --profile): from ONNX Runtime's profiler, or step-time differences. */
+  profile?: LayerTime[];
+  /** The first run's outputs, with `collectOutputs` only (not in the CLI's JSON). */
+  outputs?: Record<string, { dims: number[]; data: ArrayLike<number> }>;
+}

@@ -1,4 +1,0 @@
-import { readFileSync } from 'node:fs';
-
-/** This package's name and version, read from package.json (one level above both `src/` and `dist/`). */
-export const PACKAGE: { name: string; version: string } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
