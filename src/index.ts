@@ -71,9 +71,8 @@ export { addBackward, type BackwardOptions } from './autodiff/backward.js';
 export type { GradContext, GradRule } from './autodiff/context.js';
 export { GRAD_RULES } from './autodiff/rules.js';
 export { GraphBuilder, makeNode, type OpOptions } from './onnx/builder.js';
-export { parseModel, type ParsedModel } from './onnx/parse.js';
-export { pruneGraph } from './onnx/prune.js';
-export { decodeModel, encodeModel, IR_VERSION, OPSET, type ModelInfo } from './onnx/serialize.js';
+export { readModel, type ModelContents } from './onnx/read.js';
+export { encodeModel, IR_VERSION, OPSET, type ModelInfo } from './onnx/serialize.js';
 export { attr, formatShape, numElements, type Attribute, type Dim, type DType, type Graph, type Node, type TensorType, type ValueInfo } from './onnx/types.js';
 
 // The benchmark

@@ -2,6 +2,7 @@
 import { stepLine, summaryLine } from './format.js';
 import { summarize, type Statistics } from './statistics.js';
 
+/** The seeds' loop settings, and where its lines go. */
 export interface LoopOptions {
   label: string;
   burnIn: number;
@@ -11,6 +12,7 @@ export interface LoopOptions {
   log: (line: string) => void;
 }
 
+/** What the loop measured. */
 export interface LoopResult {
   /** Timed step durations in seconds (burn-in excluded). */
   durations: number[];

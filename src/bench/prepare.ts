@@ -5,7 +5,7 @@ import { normalTensor, Random } from '../model/random.js';
 import { buildTrainingModel } from '../model/training.js';
 import { parseModel, type ParsedModel } from '../onnx/parse.js';
 import { pruneGraph, withGraph } from '../onnx/prune.js';
-import { encodeProto, tensorProto } from '../onnx/serialize.js';
+import { encodeProto, tensorProto } from '../onnx/proto.js';
 import { numElements } from '../onnx/types.js';
 import { graphFlops } from './flops.js';
 import type { BenchMode, BenchOptions, FetchKind } from './types.js';

@@ -6,6 +6,7 @@ import type { GraphOptLevel, InputPlacement } from '../runners/types.js';
 
 /** What a benchmark times: the forward pass, or forward and backward (the gradients of the loss). */
 export type BenchMode = 'forward' | 'forward-backward';
+/** Every mode, in the order a default bench runs them. */
 export const BENCH_MODES: readonly BenchMode[] = ['forward', 'forward-backward'];
 
 /** What a forward-backward step fetches to the host: every gradient (as the seeds), or only their sum of squares. */
@@ -16,6 +17,7 @@ export type FetchKind = 'grads' | 'sum';
  * graph cut after each layer group, timed whole: slower and noisier, but it times the device on every EP.
  */
 export type ProfileMethod = 'profiler' | 'prefix';
+/** `--profile-method` choices: `auto` picks per runtime and EP (`profileMethodFor`). */
 export const PROFILE_METHODS = ['auto', 'profiler', 'prefix'] as const;
 
 /** The seeds' loop: 10 burn-in steps, 100 timed steps, a line every 10. */

@@ -86,6 +86,7 @@ export function withTrainingOptions<T>(y: Argv<T>, withAuto = false) {
     .option(FORMULATIONS.convDataGrad.option, formulationOption('convDataGrad', withAuto));
 }
 
+/** Raw training option values as yargs parses them. */
 export interface RawTrainingArgs {
   loss: string;
   wrt: string;

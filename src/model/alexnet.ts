@@ -13,6 +13,7 @@ export const LRN_PRESETS = {
   paper: { depthRadius: 2, bias: 2.0, alpha: 1e-4, beta: 0.75 },
 } as const;
 
+/** A named set of LRN parameters: `tf-benchmark` (seeds 000-003) or `paper` (seed 004). */
 export type LrnPreset = keyof typeof LRN_PRESETS;
 
 /** Every option that changes the network. Defaults (`DEFAULT_OPTIONS`) reproduce the TensorFlow benchmark seed. */
@@ -33,6 +34,7 @@ export interface AlexNetOptions {
   seed: number;
 }
 
+/** The TensorFlow benchmark seed's network: batch 32, 224x224, its LRN, pool5 output, export's formulation. */
 export const DEFAULT_OPTIONS: AlexNetOptions = {
   batch: 32,
   imageSize: 224,

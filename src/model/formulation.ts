@@ -108,6 +108,7 @@ export const FORMULATIONS = {
   }),
 };
 
+/** The name of a formulation: `lrnImpl`, `dropoutImpl`, `maxpoolGrad`, `convWeightGrad`, `convDataGrad`. */
 export type FormulationKey = keyof typeof FORMULATIONS;
 
 /** Every formulation, in the table's order. */

@@ -10,6 +10,7 @@ import { GRAD_SQ_SUM, IMAGES, LABELS, LOSS, SUM_SQ_SUFFIX } from './names.js';
 
 /** `l2` = 0.5 * sum(output^2), tf.nn.l2_loss as in the seeds; `softmax-cross-entropy` = mean CE over `labels` (seed 004). */
 export type LossKind = 'l2' | 'softmax-cross-entropy';
+/** Every loss, in the order `--help` lists them. */
 export const LOSSES: readonly LossKind[] = ['l2', 'softmax-cross-entropy'];
 
 /** `conv`: the seeds' `parameters` list (conv weights and biases); `all` adds the FC layers. */
@@ -21,6 +22,7 @@ export interface TrainingOptions extends BackwardFormulation {
   wrt: WrtKind;
 }
 
+/** The seeds' training graph: l2 loss, gradients of the conv parameters, export's formulation. */
 export const DEFAULT_TRAINING: TrainingOptions = {
   loss: 'l2',
   wrt: 'conv',

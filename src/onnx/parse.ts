@@ -1,15 +1,15 @@
 import onnxProto from 'onnx-proto';
 import { DTYPES, dtypeFromOnnx } from './dtypes.js';
-import { decodeModel } from './serialize.js';
+import { decodeModel, type ModelProto } from './proto.js';
 import { numElements, type Attribute, type Dim, type Graph, type Initializer, type Node, type TensorData, type TensorType, type ValueInfo } from './types.js';
 
-type ModelProto = onnxProto.onnx.IModelProto;
 
 /** A decoded model: its graph in our terms and its metadata_props. */
 export interface ParsedModel {
   graph: Graph;
   metadata: Record<string, string>;
-  proto: onnxProto.onnx.ModelProto;
+  /** The decoded message, for edits that keep everything the graph form does not model. */
+  proto: ModelProto;
 }
 
 /**

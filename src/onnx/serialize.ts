@@ -1,5 +1,6 @@
 import onnxProto from 'onnx-proto';
 import { DTYPES } from './dtypes.js';
+import { tensorProto } from './proto.js';
 import type { Attribute, Graph, Initializer, TensorType } from './types.js';
 
 // onnx-proto is CommonJS: from an ES module only its default export is reliable at run time.
@@ -48,15 +49,8 @@ function valueInfoProto(name: string, type: TensorType): onnxProto.onnx.IValueIn
   };
 }
 
-/** An initializer as a TensorProto with little-endian raw_data. */
-export function tensorProto(init: Initializer): onnxProto.onnx.ITensorProto {
-  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('big-endian hosts are not supported');
-  const bytes = new Uint8Array(init.data.buffer, init.data.byteOffset, init.data.byteLength);
-  return { name: init.name, dims: init.dims, dataType: DTYPES[init.dtype].onnx, rawData: bytes };
-}
-
 /** Converts a graph to an `onnx.ModelProto` message, like onnx.helper.make_model. */
-export function toModelProto(graph: Graph, info: ModelInfo): onnxProto.onnx.ModelProto {
+function toModelProto(graph: Graph, info: ModelInfo): onnxProto.onnx.ModelProto {
   const declared = new Set([...graph.inputs, ...graph.outputs].map((v) => v.name));
   for (const i of graph.initializers) declared.add(i.name);
   const valueInfo = graph.nodes
@@ -93,24 +87,10 @@ export function toModelProto(graph: Graph, info: ModelInfo): onnxProto.onnx.Mode
   });
 }
 
-/** Serializes a graph to ONNX bytes; the same graph and info always give the same bytes. */
+/**
+ * Serializes a graph to ONNX bytes; the same graph and info always give the same bytes. The protobuf messages stay
+ * inside this module and proto.ts, so the public declarations never name onnx-proto's types.
+ */
 export function encodeModel(graph: Graph, info: ModelInfo): Uint8Array {
   return onnx.ModelProto.encode(toModelProto(graph, info)).finish();
-}
-
-/** Parses ONNX bytes; throws a clear error if they are not a model. */
-export function decodeModel(bytes: Uint8Array): onnxProto.onnx.ModelProto {
-  let model: onnxProto.onnx.ModelProto;
-  try {
-    model = onnx.ModelProto.decode(bytes);
-  } catch (err) {
-    throw new Error(`not an ONNX model: ${(err as Error).message}`);
-  }
-  if (!model.graph || !model.graph.node?.length) throw new Error('not an ONNX model: no graph');
-  return model;
-}
-
-/** Re-encodes a decoded model (after edits such as an added initializer). */
-export function encodeProto(model: onnxProto.onnx.ModelProto): Uint8Array {
-  return onnx.ModelProto.encode(model).finish();
 }

@@ -36,7 +36,7 @@ let processTf32: boolean | undefined;
  * cuDNN. They read it once per process, so the first CUDA session fixes the choice and a different one later in
  * the same process is refused rather than silently ignored.
  */
-export function setCudaTf32(tf32: boolean, env: NodeJS.ProcessEnv = process.env): void {
+export function setCudaTf32(tf32: boolean, env: Record<string, string | undefined> = process.env): void {
   if (processTf32 !== undefined && processTf32 !== tf32) {
     throw new Error(`this process already runs the CUDA EP with ${describeTf32(processTf32)}: cuBLAS and cuDNN read the TF32 setting once per process, so time ${describeTf32(tf32)} in another process`);
   }
@@ -47,6 +47,7 @@ export function setCudaTf32(tf32: boolean, env: NodeJS.ProcessEnv = process.env)
   processTf32 = tf32;
 }
 
+/** What `setupCuda` installed, from where, and the matching versions. */
 export interface CudaSetupResult {
   source: string;
   into: string;

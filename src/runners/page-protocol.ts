@@ -14,6 +14,7 @@ export interface FeedSpec {
   url: string;
 }
 
+/** One mode to time in the page: where to fetch the model and feeds, what to fetch per step, the loop. */
 export interface BrowserJob {
   ep: WebEp;
   /** WebAssembly threads (0: one per logical core, as reported by the browser). */
@@ -31,6 +32,7 @@ export interface BrowserJob {
   collectOutputs?: boolean;
 }
 
+/** What the page measured, and where it ran. */
 export interface BrowserJobResult {
   ortVersion: string;
   /** Browser, adapter or CPU threads, as the page sees them. */

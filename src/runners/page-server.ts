@@ -35,6 +35,7 @@ const TYPES: Record<string, string> = {
 /** Answers one `/api/...` request, or returns false to let the server answer 404. */
 export type ApiHandler = (url: URL, res: ServerResponse) => Promise<boolean>;
 
+/** The running page server. */
 export interface PageServer {
   /** `http://127.0.0.1:PORT` */
   readonly origin: string;

@@ -3,6 +3,7 @@ import type { Ep, RuntimeName } from '../common/eps.js';
 
 /** ONNX Runtime's graph optimization levels (`all` is its default and ours). */
 export type GraphOptLevel = 'disabled' | 'basic' | 'extended' | 'all';
+/** Every graph optimization level, for `--graph-opt`. */
 export const GRAPH_OPT_LEVELS: readonly GraphOptLevel[] = ['disabled', 'basic', 'extended', 'all'];
 
 /** Where the image batch lives during a run. */

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../src/onnx/builder.js';
-import { decodeModel, encodeModel, IR_VERSION, OPSET } from '../../src/onnx/serialize.js';
+import { decodeModel } from '../../src/onnx/proto.js';
+import { encodeModel, IR_VERSION, OPSET } from '../../src/onnx/serialize.js';
 import { attr } from '../../src/onnx/types.js';
 import { parseModel } from '../../src/onnx/parse.js';
 import { DEFAULT_OPTIONS } from '../../src/model/alexnet.js';

@@ -7,7 +7,7 @@ import { DEFAULT_OPTIONS } from '../../src/model/alexnet.js';
 import { buildForwardModel, modelBytes } from '../../src/model/export.js';
 import { normalTensor } from '../../src/model/random.js';
 import { parseModel } from '../../src/onnx/parse.js';
-import { encodeProto, tensorProto } from '../../src/onnx/serialize.js';
+import { encodeProto, tensorProto } from '../../src/onnx/proto.js';
 import { createNodeRunner } from '../../src/runners/ort-node.js';
 import { fallbackNodes, placementOf, shortProvider } from '../../src/runners/placement.js';
 
