@@ -16,10 +16,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compareChartSvg, formatCompareTable, formatThroughputTable } from '../dist/bench/compare.js';
 import { DEFAULT_BROWSER } from '../dist/runners/browser.js';
-import { installNodeWebGpu } from '../dist/runners/node-webgpu.js';
 import { checkCudaSetup } from '../dist/runners/cuda.js';
+import { installNodeWebGpu } from '../dist/runners/node-webgpu.js';
 
-const USAGE = 'usage: node scripts/compare.mjs [--batch N] [--steps N] [--burn-in N] [--log-every N] [--fetch grads|sum] [--tf32] [--targets a/b,...] [--software-gpu] [--out DIR]';
+const USAGE =
+  'usage: node scripts/compare.mjs [--batch N] [--steps N] [--burn-in N] [--log-every N] [--fetch grads|sum] [--tf32] [--targets a/b,...] [--software-gpu] [--out DIR]';
 const OPTIONS = {
   batch: { type: 'string', default: '32' },
   steps: { type: 'string', default: '100' },
@@ -48,7 +49,11 @@ const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 // The same loop and the same fetches on both sides.
 const loop = ['--batch', a.batch, '--steps', a.steps, '--burn-in', a['burn-in'], '--log-every', a['log-every'], '--fetch', a.fetch];
 const tf32 = (ep) => (a.tf32 && ep === 'cuda' ? ['--tf32'] : []);
-const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z') + (a.tf32 ? '-tf32' : '');
+const stamp =
+  new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z') + (a.tf32 ? '-tf32' : '');
 mkdirSync(a.out, { recursive: true });
 mkdirSync('graphs', { recursive: true });
 
@@ -71,7 +76,10 @@ const webgpu = await why(async () => {
   }
 });
 const browser = existsSync(DEFAULT_BROWSER) ? undefined : `no browser at ${DEFAULT_BROWSER}`;
-const torchCuda = (spawnSync(PY, ['-c', 'import torch,sys; sys.exit(0 if torch.cuda.is_available() else 1)']).status === 0 ? undefined : 'torch.cuda.is_available() is false');
+const torchCuda =
+  spawnSync(PY, ['-c', 'import torch,sys; sys.exit(0 if torch.cuda.is_available() else 1)']).status === 0
+    ? undefined
+    : 'torch.cuda.is_available() is false';
 const all = {
   'node/cpu': undefined,
   'node/cuda': cuda,
@@ -86,7 +94,9 @@ const all = {
 const wanted = a.targets ? a.targets.split(',') : Object.keys(all);
 for (const t of wanted) if (!(t in all)) throw new Error(`unknown target ${t}: choose from ${Object.keys(all).join(', ')}`);
 
-console.log(`== ${new Date().toISOString()} on ${hostname()}: node ${process.version}, ${cpus().length} x ${cpus()[0]?.model.trim()}; batch ${a.batch}, ${a.steps} steps after ${a['burn-in']}; CUDA math ${a.tf32 ? 'TF32 allowed' : 'strict fp32'}`);
+console.log(
+  `== ${new Date().toISOString()} on ${hostname()}: node ${process.version}, ${cpus().length} x ${cpus()[0]?.model.trim()}; batch ${a.batch}, ${a.steps} steps after ${a['burn-in']}; CUDA math ${a.tf32 ? 'TF32 allowed' : 'strict fp32'}`,
+);
 const reports = [];
 const skipped = [];
 const model = `graphs/compare-b${a.batch}.onnx`;
@@ -101,7 +111,21 @@ for (const target of wanted) {
   const json = join(a.out, `${stamp}-${runtime}-${ep}-b${a.batch}.json`);
   const cmd =
     runtime === 'pytorch'
-      ? [PY, ['scripts/peer_pytorch.py', '--model', model, '--device', ep, ...loop, ...tf32(ep), ...(ep === 'cpu' ? ['--threads', String(cpus().length)] : []), '--json', json]]
+      ? [
+          PY,
+          [
+            'scripts/peer_pytorch.py',
+            '--model',
+            model,
+            '--device',
+            ep,
+            ...loop,
+            ...tf32(ep),
+            ...(ep === 'cpu' ? ['--threads', String(cpus().length)] : []),
+            '--json',
+            json,
+          ],
+        ]
       : [process.execPath, [BIN, 'bench', '--runtime', runtime, '--ep', ep, ...loop, ...tf32(ep), '--json', json]];
   console.log(`== ${target}: ${[cmd[0], ...cmd[1]].join(' ')}`);
   const r = spawnSync(cmd[0], cmd[1], { stdio: 'inherit' });
@@ -118,5 +142,11 @@ const lines = [table, ...(throughput ? ['', throughput] : []), ...skipped.map((s
 console.log(`\n${lines.join('\n')}`);
 const base = join(a.out, `${stamp}-compare-b${a.batch}`);
 writeFileSync(`${base}.txt`, `${lines.join('\n')}\n`);
-writeFileSync(`${base}.svg`, compareChartSvg(reports, `AlexNet batch ${a.batch}${a.tf32 ? " (CUDA: TF32 allowed)" : ""}: mean ms per batch (log scale), ${hostname()}, ${stamp}`));
+writeFileSync(
+  `${base}.svg`,
+  compareChartSvg(
+    reports,
+    `AlexNet batch ${a.batch}${a.tf32 ? ' (CUDA: TF32 allowed)' : ''}: mean ms per batch (log scale), ${hostname()}, ${stamp}`,
+  ),
+);
 console.log(`wrote ${base}.txt and ${base}.svg`);

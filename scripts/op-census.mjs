@@ -7,7 +7,11 @@ import { buildTrainingModel, DEFAULT_TRAINING } from '../dist/model/training.js'
 
 const configs = [
   ['default (LRN op, scatter MaxPool grad)', {}, {}],
-  ['cpu formulation in bench (decomposed LRN, MatMul conv weight grad, Conv data grad)', { lrnImpl: 'decomposed' }, { convWeightGrad: 'matmul', convDataGrad: 'conv' }],
+  [
+    'cpu formulation in bench (decomposed LRN, MatMul conv weight grad, Conv data grad)',
+    { lrnImpl: 'decomposed' },
+    { convWeightGrad: 'matmul', convDataGrad: 'conv' },
+  ],
   ['webgpu formulation (decomposed LRN, mask MaxPool grad)', { lrnImpl: 'decomposed' }, { maxpoolGrad: 'mask' }],
   ['--head fc --wrt all', { head: 'fc' }, { wrt: 'all' }],
 ];
@@ -33,6 +37,8 @@ for (const [title, o, t] of configs) {
   console.log(`| **nodes** | **${fwd.graph.nodes.length}** | **${train.graph.nodes.length}** |`);
   console.log(`| values with value_info | ${fwd.graph.types.size} | ${train.graph.types.size} |`);
   console.log(`| file size (batch 32) | ${(fb / 1e6).toFixed(2)} MB | ${(tb / 1e6).toFixed(2)} MB |`);
-  console.log(`\nTraining graph: ${(train.graph.nodes.length / fwd.graph.nodes.length).toFixed(1)}x the forward graph's nodes, ` +
-    `${(tb / fb).toFixed(3)}x its bytes (the weights dominate the file; gradients add nodes, not parameters).\n`);
+  console.log(
+    `\nTraining graph: ${(train.graph.nodes.length / fwd.graph.nodes.length).toFixed(1)}x the forward graph's nodes, ` +
+      `${(tb / fb).toFixed(3)}x its bytes (the weights dominate the file; gradients add nodes, not parameters).\n`,
+  );
 }

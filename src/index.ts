@@ -16,84 +16,92 @@
  * @packageDocumentation
  */
 
+// ONNX: graphs, bytes, gradients
+export { addBackward, type BackwardOptions } from './autodiff/backward.js';
+export type { GradContext, GradRule } from './autodiff/context.js';
+export { GRAD_RULES } from './autodiff/rules.js';
+// The benchmark
+export { graphFlops } from './bench/flops.js';
+export { stepLine, summaryLine } from './bench/format.js';
+export { type LoopOptions, type LoopResult, timeLoop } from './bench/harness.js';
+export { type BenchRequest, benchOptions, plannedFormulation, unsupported } from './bench/options.js';
+export { formatSummary } from './bench/report.js';
+export { runBench } from './bench/run.js';
+export { type Statistics, summarize } from './bench/statistics.js';
+export {
+  BENCH_MODES,
+  type BenchMode,
+  type BenchOptions,
+  DEFAULT_LOOP,
+  type FetchKind,
+  type LayerTime,
+  type ModeResult,
+  PROFILE_METHODS,
+  type ProfileMethod,
+} from './bench/types.js';
 // Runtimes and EPs
-export { EPS, RUNTIME_EPS, type Ep, type NodeEp, type RuntimeName, type WebEp } from './common/eps.js';
+export { EPS, type Ep, type NodeEp, RUNTIME_EPS, type RuntimeName, type WebEp } from './common/eps.js';
 export { PACKAGE } from './common/version.js';
-
 // The network and its training graph
 export {
+  type Activation,
+  type AlexNetGraph,
+  type AlexNetOptions,
   buildAlexNet,
   CONV_LAYERS,
   DEFAULT_OPTIONS,
   LRN_PRESETS,
+  type LrnPreset,
   minImageSize,
   pool5Size,
   validateOptions,
-  type Activation,
-  type AlexNetGraph,
-  type AlexNetOptions,
-  type LrnPreset,
 } from './model/alexnet.js';
 export type { BuiltModel } from './model/built.js';
-export { buildForwardModel, exportModel, formatExportReport, modelBytes, type ExportResult } from './model/export.js';
+export { buildForwardModel, type ExportResult, exportModel, formatExportReport, modelBytes } from './model/export.js';
 export {
+  type ConvDataGrad,
+  type ConvWeightGrad,
+  type DropoutImpl,
   describeFormulation,
   EXPORT_FORMULATION,
   FORMULATION_KEYS,
   FORMULATIONS,
-  formulationFor,
-  formulationFromMetadata,
-  formulationReport,
-  type ConvDataGrad,
-  type ConvWeightGrad,
-  type DropoutImpl,
   type Formulation,
   type FormulationKey,
   type FormulationReport,
+  formulationFor,
+  formulationFromMetadata,
+  formulationReport,
   type LrnImpl,
   type MaxPoolGrad,
 } from './model/formulation.js';
-export { finalLayer, GRAD_SQ_SUM, gradName, IMAGES, isGradient, LABELS, layerOf, LOSS, OUTPUT } from './model/names.js';
+export { finalLayer, GRAD_SQ_SUM, gradName, IMAGES, isGradient, LABELS, LOSS, layerOf, OUTPUT } from './model/names.js';
 export {
   buildTrainingModel,
   DEFAULT_TRAINING,
   formulationOfOptions,
   LOSSES,
-  validateTraining,
-  withFormulation,
   type LossKind,
   type TrainingOptions,
+  validateTraining,
   type WrtKind,
+  withFormulation,
 } from './model/training.js';
-
-// ONNX: graphs, bytes, gradients
-export { addBackward, type BackwardOptions } from './autodiff/backward.js';
-export type { GradContext, GradRule } from './autodiff/context.js';
-export { GRAD_RULES } from './autodiff/rules.js';
 export { GraphBuilder, makeNode, type OpOptions } from './onnx/builder.js';
-export { readModel, type ModelContents } from './onnx/read.js';
-export { encodeModel, IR_VERSION, OPSET, type ModelInfo } from './onnx/serialize.js';
-export { attr, formatShape, numElements, type Attribute, type Dim, type DType, type Graph, type Node, type TensorType, type ValueInfo } from './onnx/types.js';
-
-// The benchmark
-export { graphFlops } from './bench/flops.js';
-export { stepLine, summaryLine } from './bench/format.js';
-export { timeLoop, type LoopOptions, type LoopResult } from './bench/harness.js';
-export { benchOptions, plannedFormulation, unsupported, type BenchRequest } from './bench/options.js';
-export { formatSummary } from './bench/report.js';
-export { runBench } from './bench/run.js';
-export { summarize, type Statistics } from './bench/statistics.js';
+export { type ModelContents, readModel } from './onnx/read.js';
+export { encodeModel, IR_VERSION, type ModelInfo, OPSET } from './onnx/serialize.js';
 export {
-  BENCH_MODES,
-  DEFAULT_LOOP,
-  PROFILE_METHODS,
-  type BenchMode,
-  type BenchOptions,
-  type FetchKind,
-  type LayerTime,
-  type ModeResult,
-  type ProfileMethod,
-} from './bench/types.js';
-export { setupCuda, type CudaSetupResult } from './runners/cuda.js';
+  type Attribute,
+  attr,
+  type Dim,
+  type DType,
+  formatShape,
+  type Graph,
+  type Node,
+  numElements,
+  type TensorType,
+  type ValueInfo,
+} from './onnx/types.js';
+export { type CudaSetupResult, setupCuda } from './runners/cuda.js';
 export { EpUnavailableError } from './runners/errors.js';
 export type { GraphOptLevel, InputPlacement } from './runners/types.js';

@@ -30,7 +30,9 @@ interface Import {
 }
 
 function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 /** Static imports and re-exports, and dynamic imports of a string literal; `to` is a src-relative path or a package name. */
@@ -40,10 +42,18 @@ function importsOf(file: string): Import[] {
   const statement = /^(?:import|export)\s+(type\s+)?([^;]*?)\s*from\s+'([^']+)'/gms;
   for (const m of text.matchAll(statement)) {
     const names = m[2]!;
-    const typeOnly = !!m[1] || (/^\{[^}]*\}$/s.test(names) && names.slice(1, -1).split(',').filter((s) => s.trim()).every((s) => /^\s*type\s/.test(s)));
+    const typeOnly =
+      !!m[1] ||
+      (/^\{[^}]*\}$/s.test(names) &&
+        names
+          .slice(1, -1)
+          .split(',')
+          .filter((s) => s.trim())
+          .every((s) => /^\s*type\s/.test(s)));
     out.push({ from: file, to: resolveSpecifier(file, m[3]!), typeOnly });
   }
-  for (const m of text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)) out.push({ from: file, to: resolveSpecifier(file, m[1]!), typeOnly: false });
+  for (const m of text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g))
+    out.push({ from: file, to: resolveSpecifier(file, m[1]!), typeOnly: false });
   return out;
 }
 

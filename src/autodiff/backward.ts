@@ -1,5 +1,5 @@
 import type { GraphBuilder } from '../onnx/builder.js';
-import { readAttribute, type Node } from '../onnx/types.js';
+import { type Node, readAttribute } from '../onnx/types.js';
 import type { GradContext, GradRule } from './context.js';
 import { GRAD_RULES, NO_GRADIENT_OPS } from './rules.js';
 
@@ -41,7 +41,8 @@ export function addBackward(b: GraphBuilder, options: BackwardOptions): string[]
 
   // Values that depend on a wrt value (forward sweep) and values the loss depends on (backward sweep).
   const dependsOnWrt = new Set(wrt);
-  for (const n of forward) if (!NO_GRADIENT_OPS.has(n.opType) && n.inputs.some((i) => dependsOnWrt.has(i))) n.outputs.forEach((o) => dependsOnWrt.add(o));
+  for (const n of forward)
+    if (!NO_GRADIENT_OPS.has(n.opType) && n.inputs.some((i) => dependsOnWrt.has(i))) n.outputs.forEach((o) => dependsOnWrt.add(o));
   const feedsLoss = new Set([options.loss]);
   for (const n of [...forward].reverse()) if (n.outputs.some((o) => feedsLoss.has(o))) n.inputs.forEach((i) => feedsLoss.add(i));
   const active = (v: string): boolean => v !== '' && dependsOnWrt.has(v) && feedsLoss.has(v);
@@ -50,7 +51,9 @@ export function addBackward(b: GraphBuilder, options: BackwardOptions): string[]
   const visited = forward.filter((n) => n.outputs.some(active));
   for (const n of visited) {
     if (!rules[n.opType]) {
-      throw new Error(`no gradient rule for operator ${n.opType} (node ${n.name}); rules exist for: ${Object.keys(rules).sort().join(', ')}`);
+      throw new Error(
+        `no gradient rule for operator ${n.opType} (node ${n.name}); rules exist for: ${Object.keys(rules).sort().join(', ')}`,
+      );
     }
   }
 
@@ -108,7 +111,12 @@ export function addAll(b: GraphBuilder, values: string[], name: string, output: 
   return acc;
 }
 
-function context(b: GraphBuilder, node: Node, active: (v: string) => boolean, partialName: (v: string, n: Node, s: number) => string): GradContext {
+function context(
+  b: GraphBuilder,
+  node: Node,
+  active: (v: string) => boolean,
+  partialName: (v: string, n: Node, s: number) => string,
+): GradContext {
   let steps = 0;
   return {
     b,

@@ -1,5 +1,5 @@
 import type { GraphBuilder } from '../onnx/builder.js';
-import { attr, type Attribute, type Node } from '../onnx/types.js';
+import { type Attribute, attr, type Node } from '../onnx/types.js';
 
 /**
  * What a gradient rule sees, in ONNX Runtime's gradient-builder terms: I(i) forward input, O(i) forward output,
@@ -60,6 +60,8 @@ export function emitUnbroadcast(g: GradContext, i: number, opType: string, input
 /** Refuses an attribute value the rule does not handle, naming the node. */
 export function requireDefault(g: GradContext, name: string, expected: number[] | number, actual: number[] | number): void {
   if (JSON.stringify(expected) !== JSON.stringify(actual)) {
-    throw new Error(`gradient of ${g.node.opType} ${g.node.name}: only ${name}=${JSON.stringify(expected)} is supported, got ${JSON.stringify(actual)}`);
+    throw new Error(
+      `gradient of ${g.node.opType} ${g.node.name}: only ${name}=${JSON.stringify(expected)} is supported, got ${JSON.stringify(actual)}`,
+    );
   }
 }

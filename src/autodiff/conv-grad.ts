@@ -1,5 +1,5 @@
 import { attr } from '../onnx/types.js';
-import { emitGI, requireDefault, type GradContext, type GradRule } from './context.js';
+import { emitGI, type GradContext, type GradRule, requireDefault } from './context.js';
 
 /**
  * The Conv gradient: data gradient as a ConvTranspose (`convtranspose`) or, for stride-1 layers, as a Conv of dY with
@@ -24,7 +24,12 @@ export function convGradRule(weightGrad: 'conv' | 'matmul', dataGrad: 'convtrans
       if (g.needs(0) && dataGrad === 'conv' && strides.every((s) => s === 1) && flippedPads.every((p) => p >= 0)) {
         const wt = g.b.op1('Transpose', [w], { perm: attr.ints([1, 0, 2, 3]) }, { name: g.name('w_t') });
         const end = -(2 ** 62);
-        const flipped = g.b.op1('Slice', [wt, g.b.int64s([-1, -1]), g.b.int64s([end, end]), g.b.int64s([2, 3]), g.b.int64s([-1, -1])], {}, { name: g.name('w_flip') });
+        const flipped = g.b.op1(
+          'Slice',
+          [wt, g.b.int64s([-1, -1]), g.b.int64s([end, end]), g.b.int64s([2, 3]), g.b.int64s([-1, -1])],
+          {},
+          { name: g.name('w_flip') },
+        );
         emitGI(g, 0, 'Conv', [dy, flipped], { kernel_shape: attr.ints(k), pads: attr.ints(flippedPads) });
       } else if (g.needs(0)) {
         // ConvTranspose gives stride*(out-1) + k - pads; output_padding restores the rows a strided conv skipped.
@@ -60,7 +65,12 @@ function weightGradConv(g: GradContext, k: number[], strides: number[], pads: nu
   const b = g.b;
   const xt = b.op1('Transpose', [g.I(0)], { perm: attr.ints([1, 0, 2, 3]) }, { name: g.name('x_t') });
   const dyt = b.op1('Transpose', [g.GO(0)], { perm: attr.ints([1, 0, 2, 3]) }, { name: g.name('dy_t') });
-  let dwt = b.op1('Conv', [xt, dyt], { pads: attr.ints(pads), dilations: attr.ints(strides), kernel_shape: attr.ints(outSize) }, { name: g.name('dw_t') });
+  let dwt = b.op1(
+    'Conv',
+    [xt, dyt],
+    { pads: attr.ints(pads), dilations: attr.ints(strides), kernel_shape: attr.ints(outSize) },
+    { name: g.name('dw_t') },
+  );
   const got = b.staticShape(dwt).slice(2);
   if (got[0] !== k[0] || got[1] !== k[1]) {
     // Rows the strided forward conv never reached come out as extra taps; they are not weights.
@@ -74,7 +84,8 @@ function weightGradMatMul(g: GradContext, k: number[], strides: number[], pads: 
   const b = g.b;
   const [m, c] = b.staticShape(g.I(1));
   let x = g.I(0);
-  if (pads.some((p) => p !== 0)) x = b.op1('Pad', [x, b.int64s([0, 0, pads[0]!, pads[1]!, 0, 0, pads[2]!, pads[3]!])], {}, { name: g.name('x_pad') });
+  if (pads.some((p) => p !== 0))
+    x = b.op1('Pad', [x, b.int64s([0, 0, pads[0]!, pads[1]!, 0, 0, pads[2]!, pads[3]!])], {}, { name: g.name('x_pad') });
   const xn = b.op1('Transpose', [x], { perm: attr.ints([0, 2, 3, 1]) }, { name: g.name('x_nhwc') });
   const dyt = b.op1('Transpose', [g.GO(0)], { perm: attr.ints([1, 0, 2, 3]) }, { name: g.name('dy_t') });
   const dym = b.op1('Reshape', [dyt, b.int64s([m!, -1])], {}, { name: g.name('dy_mat') });

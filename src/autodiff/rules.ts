@@ -1,6 +1,6 @@
 import { channelWindowSum, reshapeLike } from '../onnx/compose.js';
 import { attr } from '../onnx/types.js';
-import { emitGI, emitUnbroadcast, requireDefault, type GradContext, type GradRule } from './context.js';
+import { emitGI, emitUnbroadcast, type GradContext, type GradRule, requireDefault } from './context.js';
 import { convGradRule } from './conv-grad.js';
 
 const ZERO = (g: GradContext): string => g.b.scalar(0);
@@ -40,12 +40,22 @@ export const GRAD_RULES: Record<string, GradRule> = {
       const b = g.b;
       const sq = b.op1('Mul', [x, x], {}, { name: g.name('x2') });
       const win = channelWindowSum(b, sq, size, g.name('sum_x2'));
-      const n = b.op1('Add', [b.op1('Mul', [win, b.scalar(alpha / size)], {}, { name: g.name('scale') }), b.scalar(bias)], {}, { name: g.name('norm') });
+      const n = b.op1(
+        'Add',
+        [b.op1('Mul', [win, b.scalar(alpha / size)], {}, { name: g.name('scale') }), b.scalar(bias)],
+        {},
+        { name: g.name('norm') },
+      );
       const nPow = b.op1('Pow', [n, b.scalar(-beta)], {}, { name: g.name('norm_pow') });
       const direct = b.op1('Mul', [dy, nPow], {}, { name: g.name('direct') });
       const ratio = b.op1('Div', [b.op1('Mul', [dy, y], {}, { name: g.name('dy_y') }), n], {}, { name: g.name('dy_y_over_n') });
       const cross = channelWindowSum(b, ratio, size, g.name('sum_ratio'));
-      const coupled = b.op1('Mul', [b.op1('Mul', [x, cross], {}, { name: g.name('x_cross') }), b.scalar((2 * alpha * beta) / size)], {}, { name: g.name('coupled') });
+      const coupled = b.op1(
+        'Mul',
+        [b.op1('Mul', [x, cross], {}, { name: g.name('x_cross') }), b.scalar((2 * alpha * beta) / size)],
+        {},
+        { name: g.name('coupled') },
+      );
       emitGI(g, 0, 'Sub', [direct, coupled]);
     },
   },
@@ -62,7 +72,12 @@ export const GRAD_RULES: Record<string, GradRule> = {
       const flatDy = b.op1('Reshape', [g.GO(0), b.int64s([-1])], {}, { name: g.name('dy_flat') });
       const zeros = b.op1('ConstantOfShape', [b.op1('Shape', [x], {}, { name: g.name('shape') })], {}, { name: g.name('zeros') });
       const flatZeros = b.op1('Reshape', [zeros, b.int64s([-1])], {}, { name: g.name('zeros_flat') });
-      const scattered = b.op1('ScatterElements', [flatZeros, flatIdx, flatDy], { axis: attr.int(0), reduction: attr.string('add') }, { name: g.name('scatter') });
+      const scattered = b.op1(
+        'ScatterElements',
+        [flatZeros, flatIdx, flatDy],
+        { axis: attr.int(0), reduction: attr.string('add') },
+        { name: g.name('scatter') },
+      );
       reshapeLike(b, scattered, x, g.name('d0'), g.GI(0));
     },
   },
@@ -136,7 +151,8 @@ export const GRAD_RULES: Record<string, GradRule> = {
 
   ReduceSumSquare: {
     grad: (g) => {
-      if (g.int('keepdims', 1) !== 0 || g.node.attributes.axes) throw new Error(`gradient of ReduceSumSquare ${g.node.name}: only a full reduction with keepdims=0 is supported`);
+      if (g.int('keepdims', 1) !== 0 || g.node.attributes.axes)
+        throw new Error(`gradient of ReduceSumSquare ${g.node.name}: only a full reduction with keepdims=0 is supported`);
       const twice = g.b.op1('Mul', [g.I(0), g.b.scalar(2)], {}, { name: g.name('twice') });
       emitGI(g, 0, 'Mul', [twice, g.GO(0)]);
     },
@@ -146,17 +162,28 @@ export const GRAD_RULES: Record<string, GradRule> = {
     readsOutput1: 'log_prob',
     // d(mean CE)/dlogits = (softmax(logits) - onehot(labels)) / N
     grad: (g) => {
-      if (g.string('reduction', 'mean') !== 'mean') throw new Error(`gradient of SoftmaxCrossEntropyLoss ${g.node.name}: only reduction='mean' is supported`);
+      if (g.string('reduction', 'mean') !== 'mean')
+        throw new Error(`gradient of SoftmaxCrossEntropyLoss ${g.node.name}: only reduction='mean' is supported`);
       const b = g.b;
       const [batch, classes] = b.typeOf(g.I(0)).shape;
       if (typeof classes !== 'number') throw new Error(`${g.node.name}: class dimension must be static`);
       const prob = b.op1('Exp', [g.O(1)], {}, { name: g.name('prob') });
-      const onehot = b.op1('OneHot', [g.I(1), b.int64s([classes]), b.constant('float32', [2], [0, 1])], { axis: attr.int(-1) }, { name: g.name('onehot') });
+      const onehot = b.op1(
+        'OneHot',
+        [g.I(1), b.int64s([classes]), b.constant('float32', [2], [0, 1])],
+        { axis: attr.int(-1) },
+        { name: g.name('onehot') },
+      );
       const diff = b.op1('Sub', [prob, onehot], {}, { name: g.name('diff') });
       let count: string;
       if (typeof batch === 'number') count = b.scalar(batch);
       else {
-        const n = b.op1('Gather', [b.op1('Shape', [g.I(0)], {}, { name: g.name('shape') }), b.constant('int64', [], [0])], { axis: attr.int(0) }, { name: g.name('n') });
+        const n = b.op1(
+          'Gather',
+          [b.op1('Shape', [g.I(0)], {}, { name: g.name('shape') }), b.constant('int64', [], [0])],
+          { axis: attr.int(0) },
+          { name: g.name('n') },
+        );
         count = b.op1('Cast', [n], { to: attr.int(1) }, { name: g.name('n_float') });
       }
       const scale = b.op1('Div', [g.GO(0), count], {}, { name: g.name('scale') });
@@ -191,7 +218,9 @@ function maxPoolGradMask(g: GradContext): void {
   for (let i = 0; i < kh!; i++) {
     for (let j = 0; j < kw!; j++) {
       const ends = b.int64s([i + sh! * (oh - 1) + 1, j + sw! * (ow - 1) + 1]);
-      windows.push(b.op1('Slice', [x, b.int64s([i, j]), ends, b.int64s([2, 3]), b.int64s([sh!, sw!])], {}, { name: g.name(`win${i}${j}`) }));
+      windows.push(
+        b.op1('Slice', [x, b.int64s([i, j]), ends, b.int64s([2, 3]), b.int64s([sh!, sw!])], {}, { name: g.name(`win${i}${j}`) }),
+      );
     }
   }
   const max = b.op1('Max', windows, {}, { name: g.name('max') });

@@ -3,8 +3,8 @@
  * same kind of device, the GPU targets' TFLOP/s against the GPU's peak, and an SVG bar chart for the docs. Pure
  * functions over `--json` reports.
  */
-import { formatTable, type Align } from '../common/table.js';
-import { gpuPeak, type GpuPeak } from './peak.js';
+import { type Align, formatTable } from '../common/table.js';
+import { type GpuPeak, gpuPeak } from './peak.js';
 
 /** The fields of a `--json` report entry (alexnet-onnx's or the PyTorch peer's) that the comparison reads. */
 export interface ReportEntry {
@@ -78,7 +78,10 @@ const percent = (x: number): string => `${(100 * x).toFixed(1)}%`;
  * same count. `peakFor` finds the peak from a device line (default: the datasheet table); undefined when no GPU
  * target was measured.
  */
-export function formatThroughputTable(entries: ReportEntry[], peakFor: (device: string) => GpuPeak | undefined = gpuPeak): string | undefined {
+export function formatThroughputTable(
+  entries: ReportEntry[],
+  peakFor: (device: string) => GpuPeak | undefined = gpuPeak,
+): string | undefined {
   const gpu = entries.filter((e) => peerEpFor(e.ep) === 'cuda');
   if (!gpu.length) return undefined;
   const flopsOf = (e: ReportEntry): number | undefined =>
@@ -120,7 +123,8 @@ export function compareChartSvg(entries: ReportEntry[], title: string): string {
   const all = entries.map((e) => e.mean_s * 1000);
   // Axis ends and grid lines on the 1-2-5 series.
   const ticks: number[] = [];
-  for (let decade = Math.pow(10, Math.floor(Math.log10(Math.min(...all)))); ticks.length < 60; decade *= 10) ticks.push(decade, 2 * decade, 5 * decade);
+  for (let decade = 10 ** Math.floor(Math.log10(Math.min(...all))); ticks.length < 60; decade *= 10)
+    ticks.push(decade, 2 * decade, 5 * decade);
   const top1 = Math.max(...all.map((v, i) => v + entries[i]!.sd_s * 1000));
   const lo = ticks[0]!;
   const hi = ticks.find((t) => t >= top1)!;
@@ -148,7 +152,9 @@ export function compareChartSvg(entries: ReportEntry[], title: string): string {
       const ms = r.mean_s * 1000;
       const sd = r.sd_s * 1000;
       out.push(`<rect x="${left}" y="${y}" width="${(x(ms) - left).toFixed(1)}" height="${bar - 2}" fill="${colors[mode]}"/>`);
-      out.push(`<line x1="${x(Math.max(ms - sd, lo)).toFixed(1)}" y1="${y + bar / 2 - 1}" x2="${x(ms + sd).toFixed(1)}" y2="${y + bar / 2 - 1}" stroke="#333"/>`);
+      out.push(
+        `<line x1="${x(Math.max(ms - sd, lo)).toFixed(1)}" y1="${y + bar / 2 - 1}" x2="${x(ms + sd).toFixed(1)}" y2="${y + bar / 2 - 1}" stroke="#333"/>`,
+      );
       out.push(`<text x="${(x(ms + sd) + 4).toFixed(1)}" y="${y + bar - 4}">${ms < 10 ? ms.toFixed(2) : ms.toFixed(1)}</text>`);
     });
   });

@@ -1,4 +1,4 @@
-import { numElements, readAttribute, type Graph, type Node } from '../onnx/types.js';
+import { type Graph, type Node, numElements, readAttribute } from '../onnx/types.js';
 
 /**
  * Analytic FLOP count of a graph: 2 x multiply-accumulates of every Conv, ConvTranspose, Gemm and MatMul node (the work that

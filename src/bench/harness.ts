@@ -1,6 +1,6 @@
 // Only the global `performance` here: the browser page runs this same loop.
 import { stepLine, summaryLine } from './format.js';
-import { summarize, type Statistics } from './statistics.js';
+import { type Statistics, summarize } from './statistics.js';
 
 /** The seeds' loop settings, and where its lines go. */
 export interface LoopOptions {

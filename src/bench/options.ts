@@ -1,8 +1,14 @@
 import { RUNTIME_EPS } from '../common/eps.js';
-import { DEFAULT_OPTIONS, type AlexNetOptions } from '../model/alexnet.js';
-import { formulationFor, formulationFromMetadata, formulationReport, type FormulationKey, type FormulationReport } from '../model/formulation.js';
-import { DEFAULT_TRAINING, formulationOfOptions, withFormulation, type TrainingOptions } from '../model/training.js';
-import { BENCH_MODES, DEFAULT_LOOP, type BenchOptions, type ProfileMethod } from './types.js';
+import { type AlexNetOptions, DEFAULT_OPTIONS } from '../model/alexnet.js';
+import {
+  type FormulationKey,
+  type FormulationReport,
+  formulationFor,
+  formulationFromMetadata,
+  formulationReport,
+} from '../model/formulation.js';
+import { DEFAULT_TRAINING, formulationOfOptions, type TrainingOptions, withFormulation } from '../model/training.js';
+import { BENCH_MODES, type BenchOptions, DEFAULT_LOOP, type ProfileMethod } from './types.js';
 
 /** What `benchOptions` fills in: any field of `BenchOptions`, partial model and training options, and formulation choices. */
 export interface BenchRequest extends Partial<Omit<BenchOptions, 'model' | 'training'>> {
@@ -77,6 +83,7 @@ export function unsupported(o: BenchOptions): string | undefined {
       : '--profile-method profiler needs --runtime node: onnxruntime-web keeps its profile inside the WebAssembly file system (in Node and in the browser); use prefix';
   }
   if (o.runtime === 'node' || o.ep !== 'webgpu' || !o.modes.includes('forward-backward')) return undefined;
-  if (plannedFormulation(o).dropout_impl === 'op') return "onnxruntime-web's WebGPU build has no kernel for the training graph's Dropout op: use --dropout-impl decomposed (or auto)";
+  if (plannedFormulation(o).dropout_impl === 'op')
+    return "onnxruntime-web's WebGPU build has no kernel for the training graph's Dropout op: use --dropout-impl decomposed (or auto)";
   return undefined;
 }

@@ -1,7 +1,7 @@
+import { IMAGES, layerOf } from '../model/names.js';
 import { makeNode } from '../onnx/builder.js';
 import { pruneGraph } from '../onnx/prune.js';
 import { attr, type Graph, type Node } from '../onnx/types.js';
-import { IMAGES, layerOf } from '../model/names.js';
 import type { LayerTime } from './types.js';
 
 /** A run of consecutive nodes of one layer and direction, in graph order. */
@@ -73,6 +73,10 @@ export function prefixRows(groups: LayerGroup[], prefixMs: number[], stepMs: num
   };
   add('(run)', false, prefixMs[0]!);
   groups.forEach((g, i) => add(g.layer, g.backward, prefixMs[i + 1]! - prefixMs[i]!));
-  add('(fetch)', groups.some((g) => g.backward), stepMs - prefixMs[groups.length]!);
+  add(
+    '(fetch)',
+    groups.some((g) => g.backward),
+    stepMs - prefixMs[groups.length]!,
+  );
   return [...rows.values()];
 }

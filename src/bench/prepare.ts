@@ -3,9 +3,9 @@ import { buildForwardModel, modelBytes } from '../model/export.js';
 import { GRAD_SQ_SUM, IMAGES, isGradient, LABELS, OUTPUT } from '../model/names.js';
 import { normalTensor, Random } from '../model/random.js';
 import { buildTrainingModel } from '../model/training.js';
-import { parseModel, type ParsedModel } from '../onnx/parse.js';
-import { pruneGraph, withGraph } from '../onnx/prune.js';
+import { type ParsedModel, parseModel } from '../onnx/parse.js';
 import { encodeProto, tensorProto } from '../onnx/proto.js';
+import { pruneGraph, withGraph } from '../onnx/prune.js';
 import { numElements } from '../onnx/types.js';
 import { graphFlops } from './flops.js';
 import type { BenchMode, BenchOptions, FetchKind } from './types.js';
@@ -83,7 +83,11 @@ function inputsFor(p: Prepared, o: BenchOptions): { bytes: Uint8Array; feeds: Re
   if (p.parsed.graph.inputs.some((i) => i.name === LABELS)) {
     const rng = new Random(o.model.seed, LABELS);
     const classes = Number(p.parsed.graph.types.get(OUTPUT)?.shape[1] ?? 1000);
-    feeds[LABELS] = new Tensor('int64', BigInt64Array.from({ length: shape[0]! }, () => BigInt(rng.nextUint32() % classes)), [shape[0]!]);
+    feeds[LABELS] = new Tensor(
+      'int64',
+      BigInt64Array.from({ length: shape[0]! }, () => BigInt(rng.nextUint32() % classes)),
+      [shape[0]!],
+    );
   }
   const proto = p.parsed.proto;
   if (o.input === 'device') {

@@ -1,13 +1,13 @@
-import type { BrowserBench } from '../runners/browser.js';
-import { finalLayer, GRAD_SQ_SUM, layerOf, LOSS } from '../model/names.js';
+import { formatTable } from '../common/table.js';
+import { finalLayer, GRAD_SQ_SUM, LOSS, layerOf } from '../model/names.js';
 import { parseModel } from '../onnx/parse.js';
 import { graphBytes } from '../onnx/prune.js';
-import { formatTable } from '../common/table.js';
+import type { BrowserBench } from '../runners/browser.js';
 import type { KernelEvent } from '../runners/types.js';
 import { timeLoop } from './harness.js';
 import { layerGroups, PROBE, prefixGraph, prefixRows } from './prefix-profile.js';
 import type { PreparedMode } from './prepare.js';
-import { openRunner, pageJob, type Loop } from './session.js';
+import { type Loop, openRunner, pageJob } from './session.js';
 import { summarize } from './statistics.js';
 import type { BenchOptions, LayerTime } from './types.js';
 
@@ -35,7 +35,12 @@ export function perLayer(events: KernelEvent[], runs: number, final: string): La
 /** A per-layer table as convnet-benchmarks prints it: forward and backward per layer, with totals. */
 export function formatLayerTable(rows: LayerTime[], title: string): string {
   const total = rows.reduce((s, r) => s + r.forward_ms + r.backward_ms, 0);
-  const cells = rows.map((r) => [r.layer, r.forward_ms.toFixed(2), r.backward_ms.toFixed(2), `${(total ? ((r.forward_ms + r.backward_ms) / total) * 100 : 0).toFixed(1)}%`]);
+  const cells = rows.map((r) => [
+    r.layer,
+    r.forward_ms.toFixed(2),
+    r.backward_ms.toFixed(2),
+    `${(total ? ((r.forward_ms + r.backward_ms) / total) * 100 : 0).toFixed(1)}%`,
+  ]);
   const f = rows.reduce((s, r) => s + r.forward_ms, 0);
   const b = rows.reduce((s, r) => s + r.backward_ms, 0);
   cells.push(['total', f.toFixed(2), b.toFixed(2), '100%']);
@@ -68,7 +73,12 @@ export async function profileLayers(o: BenchOptions, p: PreparedMode, profileDir
  * (`prefixGraph`), `profileSteps` timed steps after one untimed, one session at a time; then the whole step again.
  * In this process, or as page jobs in the browser.
  */
-export async function profileByPrefixes(o: BenchOptions, p: PreparedMode, profileDir: string, browser: BrowserBench | undefined): Promise<LayerTime[]> {
+export async function profileByPrefixes(
+  o: BenchOptions,
+  p: PreparedMode,
+  profileDir: string,
+  browser: BrowserBench | undefined,
+): Promise<LayerTime[]> {
   // parsed from the bytes, not taken from `p.parsed`: with `--input device` the images initializer is only in these
   const parsed = parseModel(p.bytes);
   const groups = layerGroups(parsed.graph, p.fetches, finalLayer(parsed.metadata['alexnet.head']));

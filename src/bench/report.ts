@@ -5,17 +5,54 @@ import { describeFormulation } from '../model/formulation.js';
 import type { Statistics } from './statistics.js';
 import type { ModeResult } from './types.js';
 
-const RUNTIME_PACKAGE: Record<RuntimeName, string> = { node: 'onnxruntime-node', web: 'onnxruntime-web in Node', browser: 'onnxruntime-web in the browser' };
+const RUNTIME_PACKAGE: Record<RuntimeName, string> = {
+  node: 'onnxruntime-node',
+  web: 'onnxruntime-web in Node',
+  browser: 'onnxruntime-web in the browser',
+};
 
 const ms = (s: number): string => (s * 1000).toFixed(2);
 
 /** The summary table's columns. */
-export const SUMMARY_HEADER = ['mode', 'mean ms', 'sd', 'min', 'p50', 'p90', 'p99', 'max', 'images/s', 'GFLOP/s', 'session ms', 'first run ms'];
+export const SUMMARY_HEADER = [
+  'mode',
+  'mean ms',
+  'sd',
+  'min',
+  'p50',
+  'p90',
+  'p99',
+  'max',
+  'images/s',
+  'GFLOP/s',
+  'session ms',
+  'first run ms',
+];
 
 /** One summary row: step statistics in ms, throughput, and the one-off costs, all from seconds. */
-export function summaryCells(mode: string, s: Statistics, batch: number, flopsPerBatch: number | null, sessionCreateS: number, firstRunS: number): string[] {
+export function summaryCells(
+  mode: string,
+  s: Statistics,
+  batch: number,
+  flopsPerBatch: number | null,
+  sessionCreateS: number,
+  firstRunS: number,
+): string[] {
   const gflops = flopsPerBatch === null ? 'n/a' : (flopsPerBatch / s.mean / 1e9).toFixed(1);
-  return [mode, ms(s.mean), ms(s.sd), ms(s.min), ms(s.p50), ms(s.p90), ms(s.p99), ms(s.max), (batch / s.mean).toFixed(1), gflops, ms(sessionCreateS), ms(firstRunS)];
+  return [
+    mode,
+    ms(s.mean),
+    ms(s.sd),
+    ms(s.min),
+    ms(s.p50),
+    ms(s.p90),
+    ms(s.p99),
+    ms(s.max),
+    (batch / s.mean).toFixed(1),
+    gflops,
+    ms(sessionCreateS),
+    ms(firstRunS),
+  ];
 }
 
 /**
@@ -24,15 +61,26 @@ export function summaryCells(mode: string, s: Statistics, batch: number, flopsPe
 export function formatSummary(results: ModeResult[]): string {
   if (!results.length) return '';
   const rows = results.map((r) =>
-    summaryCells(r.mode, { n: r.steps, mean: r.mean_s, sd: r.sd_s, min: r.min_s, p50: r.p50_s, p90: r.p90_s, p99: r.p99_s, max: r.max_s }, r.batch, r.flops_per_batch, r.session_create_s, r.first_run_s),
+    summaryCells(
+      r.mode,
+      { n: r.steps, mean: r.mean_s, sd: r.sd_s, min: r.min_s, p50: r.p50_s, p90: r.p90_s, p99: r.p99_s, max: r.max_s },
+      r.batch,
+      r.flops_per_batch,
+      r.session_create_s,
+      r.first_run_s,
+    ),
   );
   const r0 = results[0]!;
   const out = [formatTable(SUMMARY_HEADER, rows)];
-  out.push(`ONNX Runtime ${r0.ort_version} (${RUNTIME_PACKAGE[r0.runtime as RuntimeName] ?? r0.runtime}), EP ${r0.ep}, device: ${r0.device}`);
+  out.push(
+    `ONNX Runtime ${r0.ort_version} (${RUNTIME_PACKAGE[r0.runtime as RuntimeName] ?? r0.runtime}), EP ${r0.ep}, device: ${r0.device}`,
+  );
   for (const r of results) {
     const fallback = r.fallback_nodes.length ? `${r.fallback_nodes.length} node(s) on the CPU` : `all nodes on ${r.ep}`;
     const flops = r.flops_per_batch === null ? 'n/a' : `${(r.flops_per_batch / 1e9).toFixed(2)} GFLOP/batch`;
-    out.push(`${r.mode}: batch ${r.batch}, ${r.steps} steps after ${r.burn_in} burn-in, input on ${r.input}, fetch ${describeFetch(r)}, ${flops}, ${describeFormulation(r.formulation)}, ${fallback}`);
+    out.push(
+      `${r.mode}: batch ${r.batch}, ${r.steps} steps after ${r.burn_in} burn-in, input on ${r.input}, fetch ${describeFetch(r)}, ${flops}, ${describeFormulation(r.formulation)}, ${fallback}`,
+    );
   }
   return out.join('\n');
 }

@@ -4,16 +4,16 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Ep, RuntimeName } from '../common/eps.js';
 import { formulationFromMetadata } from '../model/formulation.js';
-import { openBrowserBench, type BrowserBench } from '../runners/browser.js';
+import { type BrowserBench, openBrowserBench } from '../runners/browser.js';
 import { fallbackNodes, fallbackWarning, placementFromLog } from '../runners/placement.js';
 import type { Placement } from '../runners/types.js';
 import { timeLoop } from './harness.js';
-import { unsupported, profileMethodFor } from './options.js';
-import { prepareMode, type PreparedMode } from './prepare.js';
+import { profileMethodFor, unsupported } from './options.js';
+import { type PreparedMode, prepareMode } from './prepare.js';
 import { formatLayerTable, profileByPrefixes, profileLayers } from './profile.js';
 import { openRunner, pageJob, seedLoop } from './session.js';
-import { summarize, type Statistics } from './statistics.js';
-import { MODE_LABEL, type BenchOptions, type ModeResult } from './types.js';
+import { type Statistics, summarize } from './statistics.js';
+import { type BenchOptions, MODE_LABEL, type ModeResult } from './types.js';
 
 /** What one runtime measured for one mode. */
 interface Timed {
@@ -70,8 +70,21 @@ async function timeInProcess(o: BenchOptions, p: PreparedMode, profileDir: strin
     const placement = runner.placement();
     warnFallback(placement, o.ep, log);
     const loop = await timeLoop(() => runner.run(), { ...seedLoop(o, p.mode), log });
-    const outputs = o.collectOutputs ? Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { dims: [...t.dims], data: t.data as Float32Array }])) : undefined;
-    return { runtime: runner.runtime, ep: runner.ep, ortVersion: runner.ortVersion, device: runner.device, placement, durations: loop.durations, stats: loop.stats, sessionCreate, firstRun, outputs };
+    const outputs = o.collectOutputs
+      ? Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { dims: [...t.dims], data: t.data as Float32Array }]))
+      : undefined;
+    return {
+      runtime: runner.runtime,
+      ep: runner.ep,
+      ortVersion: runner.ortVersion,
+      device: runner.device,
+      placement,
+      durations: loop.durations,
+      stats: loop.stats,
+      sessionCreate,
+      firstRun,
+      outputs,
+    };
   } finally {
     await runner.release();
   }

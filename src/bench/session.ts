@@ -4,7 +4,7 @@ import { createWebRunner } from '../runners/ort-web.js';
 import type { BrowserJob } from '../runners/page-protocol.js';
 import type { Runner, RunnerOptions } from '../runners/types.js';
 import type { PreparedMode } from './prepare.js';
-import { MODE_LABEL, type BenchMode, type BenchOptions } from './types.js';
+import { type BenchMode, type BenchOptions, MODE_LABEL } from './types.js';
 
 /** The seeds' loop as a page runs it: its label and step counts. */
 export type Loop = Pick<BrowserJob, 'label' | 'burnIn' | 'steps' | 'logEvery'>;
@@ -20,7 +20,16 @@ export function pageJob(o: BenchOptions, fetches: string[], loop: Loop): Omit<Br
 }
 
 function runnerOptions(o: BenchOptions, p: PreparedMode, profileDir: string): RunnerOptions {
-  return { ep: o.ep, model: p.bytes, feeds: p.feeds, fetches: p.fetches, threads: o.threads, graphOpt: o.graphOpt, tf32: o.tf32, profileDir };
+  return {
+    ep: o.ep,
+    model: p.bytes,
+    feeds: p.feeds,
+    fetches: p.fetches,
+    threads: o.threads,
+    graphOpt: o.graphOpt,
+    tf32: o.tf32,
+    profileDir,
+  };
 }
 
 /** A session of the options' runtime in this process (onnxruntime-node, or onnxruntime-web in Node) for a prepared mode. */

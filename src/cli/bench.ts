@@ -4,8 +4,8 @@ import { plannedFormulation, unsupported } from '../bench/options.js';
 import { hasGradients } from '../bench/prepare.js';
 import { formatSummary } from '../bench/report.js';
 import { runBench } from '../bench/run.js';
-import { BENCH_MODES, DEFAULT_LOOP, PROFILE_METHODS, type BenchMode, type BenchOptions, type FetchKind } from '../bench/types.js';
-import { RUNTIME_EPS, type Ep, type RuntimeName } from '../common/eps.js';
+import { BENCH_MODES, type BenchMode, type BenchOptions, DEFAULT_LOOP, type FetchKind, PROFILE_METHODS } from '../bench/types.js';
+import { type Ep, RUNTIME_EPS, type RuntimeName } from '../common/eps.js';
 import { writeFileAtomic } from '../common/files.js';
 import { describeFormulation, FORMULATION_KEYS, formulationFor } from '../model/formulation.js';
 import { parseModel } from '../onnx/parse.js';
@@ -13,29 +13,79 @@ import { DEFAULT_BROWSER } from '../runners/browser.js';
 import { ortNodeVersion, ortWebVersion } from '../runners/packages.js';
 import { GRAPH_OPT_LEVELS, type GraphOptLevel, type InputPlacement } from '../runners/types.js';
 import { UsageError } from './errors.js';
-import { modelOptionsFrom, trainingOptionsFrom, withModelOptions, withTrainingOptions, type RawModelArgs, type RawTrainingArgs } from './model-options.js';
+import {
+  modelOptionsFrom,
+  type RawModelArgs,
+  type RawTrainingArgs,
+  trainingOptionsFrom,
+  withModelOptions,
+  withTrainingOptions,
+} from './model-options.js';
 
 export const command = 'bench';
 export const describe = "Time AlexNet forward and forward-backward on ONNX Runtime with the seeds' burn-in statistics";
 
 export function builder(y: Argv) {
   return withTrainingOptions(withModelOptions(y, true), true)
-    .option('runtime', { describe: 'node: onnxruntime-node; web: onnxruntime-web in Node; browser: onnxruntime-web in a headless Chromium page', choices: ['node', 'web', 'browser'], default: 'node' })
-    .option('ep', { describe: 'execution provider: node: cpu|cuda|webgpu (default cpu); web and browser: wasm|webgpu (default wasm)', choices: ['cpu', 'cuda', 'webgpu', 'wasm'] })
-    .option('browser', { describe: `Chromium or Chrome for --runtime browser (never downloaded)`, type: 'string', default: DEFAULT_BROWSER })
-    .option('mode', { describe: 'what to time (default: both, or forward for a --model without gradients)', choices: ['forward', 'forward-backward', 'both'] })
+    .option('runtime', {
+      describe: 'node: onnxruntime-node; web: onnxruntime-web in Node; browser: onnxruntime-web in a headless Chromium page',
+      choices: ['node', 'web', 'browser'],
+      default: 'node',
+    })
+    .option('ep', {
+      describe: 'execution provider: node: cpu|cuda|webgpu (default cpu); web and browser: wasm|webgpu (default wasm)',
+      choices: ['cpu', 'cuda', 'webgpu', 'wasm'],
+    })
+    .option('browser', {
+      describe: `Chromium or Chrome for --runtime browser (never downloaded)`,
+      type: 'string',
+      default: DEFAULT_BROWSER,
+    })
+    .option('mode', {
+      describe: 'what to time (default: both, or forward for a --model without gradients)',
+      choices: ['forward', 'forward-backward', 'both'],
+    })
     .option('steps', { describe: 'timed steps', type: 'number', default: DEFAULT_LOOP.steps })
     .option('burn-in', { describe: 'untimed steps before timing', type: 'number', default: DEFAULT_LOOP.burnIn })
     .option('log-every', { describe: 'print a step line every N timed steps', type: 'number', default: DEFAULT_LOOP.logEvery })
-    .option('input', { describe: 'device: images resident on the device for the whole run (like tf.Variable); host: fed every step', choices: ['device', 'host'], default: 'device' })
-    .option('fetch', { describe: 'forward-backward: fetch every gradient to the host (grads, as the seeds) or only grad_sq_sum (sum)', choices: ['grads', 'sum'], default: 'grads' })
-    .option('threads', { describe: "CPU threads: node: intra-op threads (0: ORT's default); web/browser: WebAssembly threads (0: one per core)", type: 'number', default: 0 })
-    .option('graph-opt', { describe: "ONNX Runtime graph optimization level", choices: GRAPH_OPT_LEVELS, default: 'all' })
-    .option('tf32', { describe: "--ep cuda: allow TF32 tensor-core math in cuBLAS and cuDNN (ONNX Runtime's default); without it alexnet-onnx sets NVIDIA_TF32_OVERRIDE=0 for strict fp32", type: 'boolean', default: false })
-    .option('model', { describe: 'bench this .onnx file instead of building one (model options are then read from the file)', type: 'string' })
+    .option('input', {
+      describe: 'device: images resident on the device for the whole run (like tf.Variable); host: fed every step',
+      choices: ['device', 'host'],
+      default: 'device',
+    })
+    .option('fetch', {
+      describe: 'forward-backward: fetch every gradient to the host (grads, as the seeds) or only grad_sq_sum (sum)',
+      choices: ['grads', 'sum'],
+      default: 'grads',
+    })
+    .option('threads', {
+      describe: "CPU threads: node: intra-op threads (0: ORT's default); web/browser: WebAssembly threads (0: one per core)",
+      type: 'number',
+      default: 0,
+    })
+    .option('graph-opt', { describe: 'ONNX Runtime graph optimization level', choices: GRAPH_OPT_LEVELS, default: 'all' })
+    .option('tf32', {
+      describe:
+        "--ep cuda: allow TF32 tensor-core math in cuBLAS and cuDNN (ONNX Runtime's default); without it alexnet-onnx sets NVIDIA_TF32_OVERRIDE=0 for strict fp32",
+      type: 'boolean',
+      default: false,
+    })
+    .option('model', {
+      describe: 'bench this .onnx file instead of building one (model options are then read from the file)',
+      type: 'string',
+    })
     .option('json', { describe: 'write the results as JSON to this file', type: 'string' })
-    .option('profile', { describe: 'after timing, time N more steps per layer and print the table, forward and backward', type: 'number', default: 0 })
-    .option('profile-method', { describe: "--profile by ONNX Runtime's profiler (kernel time; GPU timestamps on webgpu) or prefix timing (the graph cut after each layer, timed whole; any EP); auto: the profiler where it times the device (node cpu and webgpu), prefix elsewhere", choices: PROFILE_METHODS, default: 'auto' });
+    .option('profile', {
+      describe: 'after timing, time N more steps per layer and print the table, forward and backward',
+      type: 'number',
+      default: 0,
+    })
+    .option('profile-method', {
+      describe:
+        "--profile by ONNX Runtime's profiler (kernel time; GPU timestamps on webgpu) or prefix timing (the graph cut after each layer, timed whole; any EP); auto: the profiler where it times the device (node cpu and webgpu), prefix elsewhere",
+      choices: PROFILE_METHODS,
+      default: 'auto',
+    });
 }
 
 type Args = ArgumentsCamelCase<
@@ -69,7 +119,8 @@ function count(name: string, value: number, min: number): number {
 export function benchOptionsFrom(args: Args): BenchOptions {
   const runtime = args.runtime as RuntimeName;
   const ep = (args.ep ?? RUNTIME_EPS[runtime][0]) as Ep;
-  if (!RUNTIME_EPS[runtime].includes(ep)) throw new UsageError(`--ep ${ep} is not an EP of --runtime ${runtime} (choose ${RUNTIME_EPS[runtime].join(', ')})`);
+  if (!RUNTIME_EPS[runtime].includes(ep))
+    throw new UsageError(`--ep ${ep} is not an EP of --runtime ${runtime} (choose ${RUNTIME_EPS[runtime].join(', ')})`);
   // `auto` (or an explicit choice) for each formulation, resolved for the EP from the formulation table
   const formulation = formulationFor(ep, Object.fromEntries(FORMULATION_KEYS.map((k) => [k, args[k]])));
   const model = modelOptionsFrom({ ...args, ...formulation });
@@ -88,7 +139,8 @@ export function benchOptionsFrom(args: Args): BenchOptions {
     modelFile = { path: args.model, bytes, metadata: parsed.metadata };
     const withGrads = hasGradients(parsed);
     const mode = args.mode ?? (withGrads ? 'both' : 'forward');
-    if (mode !== 'forward' && !withGrads) throw new UsageError(`--mode ${mode} needs gradients, but ${args.model} has none: export it with --grad`);
+    if (mode !== 'forward' && !withGrads)
+      throw new UsageError(`--mode ${mode} needs gradients, but ${args.model} has none: export it with --grad`);
     modes = mode === 'both' ? [...BENCH_MODES] : [mode as BenchMode];
   } else {
     if (model.batch === 'dynamic') throw new UsageError("--batch must be a number for bench ('dynamic' is for export)");
@@ -122,9 +174,14 @@ export function benchOptionsFrom(args: Args): BenchOptions {
 export async function handler(args: Args): Promise<void> {
   const o = benchOptionsFrom(args);
   const source = o.modelFile ? o.modelFile.path : `built-in AlexNet (batch ${o.model.batch}, LRN ${o.model.lrn}, head ${o.model.head})`;
-  const ort = o.runtime === 'node' ? `onnxruntime-node ${ortNodeVersion()}` : `onnxruntime-web ${ortWebVersion()}${o.runtime === 'browser' ? ` in ${o.browserPath}` : ' in Node'}`;
+  const ort =
+    o.runtime === 'node'
+      ? `onnxruntime-node ${ortNodeVersion()}`
+      : `onnxruntime-web ${ortWebVersion()}${o.runtime === 'browser' ? ` in ${o.browserPath}` : ' in Node'}`;
   console.log(`alexnet-onnx bench: ${ort}, EP ${o.ep}, ${source}`);
-  console.log(`modes ${o.modes.join(', ')}; input on ${o.input}; forward-backward fetches ${o.fetch === 'grads' ? 'every gradient' : 'grad_sq_sum only'}; graph: ${describeFormulation(plannedFormulation(o))}${o.modelFile ? ` (${o.modelFile.path}'s metadata)` : `, loss ${o.training.loss}, wrt ${o.training.wrt}`}`);
+  console.log(
+    `modes ${o.modes.join(', ')}; input on ${o.input}; forward-backward fetches ${o.fetch === 'grads' ? 'every gradient' : 'grad_sq_sum only'}; graph: ${describeFormulation(plannedFormulation(o))}${o.modelFile ? ` (${o.modelFile.path}'s metadata)` : `, loss ${o.training.loss}, wrt ${o.training.wrt}`}`,
+  );
   const results = await runBench(o, (line) => console.log(line));
   console.log(formatSummary(results));
   if (args.json) {

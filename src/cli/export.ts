@@ -1,6 +1,13 @@
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { exportModel, formatExportReport } from '../model/export.js';
-import { modelOptionsFrom, trainingOptionsFrom, withModelOptions, withTrainingOptions, type RawModelArgs, type RawTrainingArgs } from './model-options.js';
+import {
+  modelOptionsFrom,
+  type RawModelArgs,
+  type RawTrainingArgs,
+  trainingOptionsFrom,
+  withModelOptions,
+  withTrainingOptions,
+} from './model-options.js';
 
 export const command = 'export';
 export const describe = 'Write the AlexNet benchmark network as an ONNX model and print its activation shapes';

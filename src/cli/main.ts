@@ -1,10 +1,10 @@
 import yargs from 'yargs';
 import { PACKAGE } from '../common/version.js';
 import * as benchCommand from './bench.js';
+import { exitCodeFor, oneLine, UsageError } from './errors.js';
 import * as exportCommand from './export.js';
 import * as serveCommand from './serve.js';
 import * as setupCommand from './setup.js';
-import { exitCodeFor, oneLine, UsageError } from './errors.js';
 
 /** Runs the CLI on `argv` (without node and script); resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {

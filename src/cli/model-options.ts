@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
-import { DEFAULT_OPTIONS, LRN_PRESETS, validateOptions, type AlexNetOptions } from '../model/alexnet.js';
+import { type AlexNetOptions, DEFAULT_OPTIONS, LRN_PRESETS, validateOptions } from '../model/alexnet.js';
 import { describeAuto, FORMULATIONS, type FormulationKey } from '../model/formulation.js';
-import { DEFAULT_TRAINING, LOSSES, validateTraining, type TrainingOptions } from '../model/training.js';
+import { DEFAULT_TRAINING, LOSSES, type TrainingOptions, validateTraining } from '../model/training.js';
 import { UsageError } from './errors.js';
 
 const LRN_CHOICES = [...Object.keys(LRN_PRESETS), 'none'];
@@ -32,9 +32,17 @@ export function withModelOptions<T>(y: Argv<T>, withAuto = false) {
       default: DEFAULT_OPTIONS.lrn as string,
     })
     .option(FORMULATIONS.lrnImpl.option, formulationOption('lrnImpl', withAuto))
-    .option('head', { describe: 'none: output pool5 (seeds 001/003); fc: fc6-fc8 (seeds 000/002)', choices: ['none', 'fc'], default: DEFAULT_OPTIONS.head })
+    .option('head', {
+      describe: 'none: output pool5 (seeds 001/003); fc: fc6-fc8 (seeds 000/002)',
+      choices: ['none', 'fc'],
+      default: DEFAULT_OPTIONS.head,
+    })
     .option('classes', { describe: 'fc8 width', type: 'number', default: DEFAULT_OPTIONS.classes })
-    .option('dropout', { describe: 'dropout rate on fc6/fc7 (seed 002: keep_prob 0.5 = rate 0.5); 0 = off', type: 'number', default: DEFAULT_OPTIONS.dropout })
+    .option('dropout', {
+      describe: 'dropout rate on fc6/fc7 (seed 002: keep_prob 0.5 = rate 0.5); 0 = off',
+      type: 'number',
+      default: DEFAULT_OPTIONS.dropout,
+    })
     .option(FORMULATIONS.dropoutImpl.option, formulationOption('dropoutImpl', withAuto))
     .option('seed', { describe: 'seed for the weights', type: 'number', default: DEFAULT_OPTIONS.seed });
 }
@@ -79,8 +87,16 @@ export function modelOptionsFrom(args: RawModelArgs): AlexNetOptions {
 /** Options for the gradient (training) graph, shared by `export --grad` and `bench`. */
 export function withTrainingOptions<T>(y: Argv<T>, withAuto = false) {
   return y
-    .option('loss', { describe: 'l2: 0.5*sum(output^2) as in the seeds; softmax-cross-entropy: mean CE over int64 labels (seed 004)', choices: LOSSES, default: DEFAULT_TRAINING.loss })
-    .option('wrt', { describe: "gradients for: conv (the seeds' parameters list) or all (adds the FC layers)", choices: ['conv', 'all'], default: DEFAULT_TRAINING.wrt })
+    .option('loss', {
+      describe: 'l2: 0.5*sum(output^2) as in the seeds; softmax-cross-entropy: mean CE over int64 labels (seed 004)',
+      choices: LOSSES,
+      default: DEFAULT_TRAINING.loss,
+    })
+    .option('wrt', {
+      describe: "gradients for: conv (the seeds' parameters list) or all (adds the FC layers)",
+      choices: ['conv', 'all'],
+      default: DEFAULT_TRAINING.wrt,
+    })
     .option(FORMULATIONS.maxpoolGrad.option, formulationOption('maxpoolGrad', withAuto))
     .option(FORMULATIONS.convWeightGrad.option, formulationOption('convWeightGrad', withAuto))
     .option(FORMULATIONS.convDataGrad.option, formulationOption('convDataGrad', withAuto));

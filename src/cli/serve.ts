@@ -3,7 +3,8 @@ import { serve } from '../serve/serve.js';
 import { UsageError } from './errors.js';
 
 export const command = 'serve';
-export const describe = 'Serve the benchmark page (onnxruntime-web, wasm or webgpu) for your own browser, with COOP/COEP for WebAssembly threads';
+export const describe =
+  'Serve the benchmark page (onnxruntime-web, wasm or webgpu) for your own browser, with COOP/COEP for WebAssembly threads';
 
 export function builder(y: Argv) {
   return y
@@ -14,7 +15,8 @@ export function builder(y: Argv) {
 type Args = ArgumentsCamelCase<{ port: number; host: string }>;
 
 export async function handler(args: Args): Promise<void> {
-  if (!Number.isSafeInteger(args.port) || args.port < 0 || args.port > 65535) throw new UsageError(`--port must be an integer in [0, 65535], got ${args.port}`);
+  if (!Number.isSafeInteger(args.port) || args.port < 0 || args.port > 65535)
+    throw new UsageError(`--port must be an integer in [0, 65535], got ${args.port}`);
   const server = await serve({ port: args.port, host: args.host });
   console.log(`alexnet-onnx serve: open ${server.origin}/ in a browser (Ctrl-C stops)`);
   await new Promise<void>((resolve) => {

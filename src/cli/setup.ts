@@ -9,7 +9,11 @@ export const describe = 'Install an optional execution provider for onnxruntime-
 export function builder(y: Argv) {
   return y
     .positional('component', { describe: 'what to install', choices: ['cuda'] as const, demandOption: true })
-    .option('from', { describe: 'a folder, an npm tarball (.tgz) or an npm package spec holding the CUDA EP libraries', type: 'string', default: DEFAULT_CUDA_EP_SOURCE })
+    .option('from', {
+      describe: 'a folder, an npm tarball (.tgz) or an npm package spec holding the CUDA EP libraries',
+      type: 'string',
+      default: DEFAULT_CUDA_EP_SOURCE,
+    })
     .option('into', { describe: "target folder (default: onnxruntime-node's native library folder)", type: 'string' });
 }
 
@@ -17,7 +21,13 @@ type Args = ArgumentsCamelCase<{ component: 'cuda'; from: string; into?: string 
 
 export function handler(args: Args): void {
   const r = setupCuda(args.from, args.into ?? ortNodeBinDir(), (line) => console.log(line));
-  console.log(`installed ${r.files.join(', ')} (ONNX Runtime ${r.epVersion} CUDA EP, matching onnxruntime-node ${r.ortVersion}) into ${r.into}`);
+  console.log(
+    `installed ${r.files.join(', ')} (ONNX Runtime ${r.epVersion} CUDA EP, matching onnxruntime-node ${r.ortVersion}) into ${r.into}`,
+  );
   const gpu = nvidiaGpu();
-  console.log(gpu ? `GPU: ${gpu}` : 'note: no NVIDIA GPU or driver found on this machine (nvidia-smi failed); the CUDA EP also needs CUDA 13 and cuDNN 9 libraries');
+  console.log(
+    gpu
+      ? `GPU: ${gpu}`
+      : 'note: no NVIDIA GPU or driver found on this machine (nvidia-smi failed); the CUDA EP also needs CUDA 13 and cuDNN 9 libraries',
+  );
 }

@@ -1,7 +1,7 @@
 import { GraphBuilder } from '../onnx/builder.js';
 import { channelWindowSum } from '../onnx/compose.js';
-import { attr, numElements, type Dim } from '../onnx/types.js';
-import { EXPORT_FORMULATION, type DropoutImpl, type LrnImpl } from './formulation.js';
+import { attr, type Dim, numElements } from '../onnx/types.js';
+import { type DropoutImpl, EXPORT_FORMULATION, type LrnImpl } from './formulation.js';
 import { IMAGES, OUTPUT } from './names.js';
 import { truncatedNormalTensor } from './random.js';
 
@@ -117,13 +117,16 @@ export function minImageSize(): number {
 /** Checks options and returns a list of problems, each naming the option and what is allowed. */
 export function validateOptions(o: AlexNetOptions): string[] {
   const problems: string[] = [];
-  if (o.batch !== 'dynamic' && !(Number.isSafeInteger(o.batch) && o.batch >= 1)) problems.push(`--batch must be a positive integer or 'dynamic', got ${o.batch}`);
+  if (o.batch !== 'dynamic' && !(Number.isSafeInteger(o.batch) && o.batch >= 1))
+    problems.push(`--batch must be a positive integer or 'dynamic', got ${o.batch}`);
   if (!Number.isSafeInteger(o.imageSize) || o.imageSize < 1) problems.push(`--image-size must be a positive integer, got ${o.imageSize}`);
-  else if (pool5Size(o.imageSize) < 1) problems.push(`--image-size ${o.imageSize} gives an empty pool5; the smallest allowed is ${minImageSize()}`);
+  else if (pool5Size(o.imageSize) < 1)
+    problems.push(`--image-size ${o.imageSize} gives an empty pool5; the smallest allowed is ${minImageSize()}`);
   if (!Number.isSafeInteger(o.classes) || o.classes < 1) problems.push(`--classes must be a positive integer, got ${o.classes}`);
   if (!(o.dropout >= 0 && o.dropout < 1)) problems.push(`--dropout must be a rate in [0, 1), got ${o.dropout}`);
   if (o.dropout > 0 && o.head !== 'fc') problems.push(`--dropout applies to the FC layers: add --head fc`);
-  if (!Number.isSafeInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) problems.push(`--seed must be an integer in [0, 4294967295], got ${o.seed}`);
+  if (!Number.isSafeInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff)
+    problems.push(`--seed must be an integer in [0, 4294967295], got ${o.seed}`);
   return problems;
 }
 
@@ -163,11 +166,16 @@ export function buildAlexNet(options: AlexNetOptions): AlexNetGraph {
     const w = b.initializer(wName, 'float32', wDims, truncatedNormalTensor(o.seed, wName, numElements(wDims), CONV_STDDEV));
     const bias = b.initializer(`${layer.name}.bias`, 'float32', [layer.out], new Float32Array(layer.out));
     convParams.push(w, bias);
-    const conv = b.op1('Conv', [x, w, bias], {
-      kernel_shape: attr.ints([layer.kernel, layer.kernel]),
-      strides: attr.ints([layer.stride, layer.stride]),
-      pads: attr.ints([ph, pw, phEnd, pwEnd]),
-    }, { name: `${layer.name}.conv` });
+    const conv = b.op1(
+      'Conv',
+      [x, w, bias],
+      {
+        kernel_shape: attr.ints([layer.kernel, layer.kernel]),
+        strides: attr.ints([layer.stride, layer.stride]),
+        pads: attr.ints([ph, pw, phEnd, pwEnd]),
+      },
+      { name: `${layer.name}.conv` },
+    );
     x = b.op1('Relu', [conv], {}, { name: layer.name });
     activations.push({ layer: layer.name, value: x });
     if (layer.lrn && o.lrn !== 'none') {
@@ -177,10 +185,15 @@ export function buildAlexNet(options: AlexNetOptions): AlexNetGraph {
     if (layer.pool) {
       const poolName = `pool${layer.name.slice(4)}`;
       const isOutput = lastConv && layer === CONV_LAYERS[CONV_LAYERS.length - 1];
-      x = b.op1('MaxPool', [x], {
-        kernel_shape: attr.ints([POOL.kernel, POOL.kernel]),
-        strides: attr.ints([POOL.stride, POOL.stride]),
-      }, { name: poolName, outputs: [isOutput ? OUTPUT : poolName] });
+      x = b.op1(
+        'MaxPool',
+        [x],
+        {
+          kernel_shape: attr.ints([POOL.kernel, POOL.kernel]),
+          strides: attr.ints([POOL.stride, POOL.stride]),
+        },
+        { name: poolName, outputs: [isOutput ? OUTPUT : poolName] },
+      );
       activations.push({ layer: poolName, value: x });
     }
     channels = layer.out;
@@ -221,7 +234,12 @@ function lrn(b: GraphBuilder, x: string, name: string, preset: LrnPreset, impl: 
   const size = 2 * p.depthRadius + 1;
   const alpha = p.alpha * size;
   if (impl === 'op') {
-    return b.op1('LRN', [x], { size: attr.int(size), alpha: attr.float(alpha), beta: attr.float(p.beta), bias: attr.float(p.bias) }, { name });
+    return b.op1(
+      'LRN',
+      [x],
+      { size: attr.int(size), alpha: attr.float(alpha), beta: attr.float(p.beta), bias: attr.float(p.bias) },
+      { name },
+    );
   }
   const sq = b.op1('Mul', [x, x], {}, { name: `${name}.square` });
   const sum = channelWindowSum(b, sq, size, `${name}.window`);

@@ -1,7 +1,7 @@
 import { PACKAGE } from '../common/version.js';
 import type { ModelInfo } from '../onnx/serialize.js';
-import { numElements, type Graph } from '../onnx/types.js';
-import { optionsMetadata, type Activation, type AlexNetOptions } from './alexnet.js';
+import { type Graph, numElements } from '../onnx/types.js';
+import { type Activation, type AlexNetOptions, optionsMetadata } from './alexnet.js';
 
 /** A built model ready to serialize, with what the exporter prints about it. */
 export interface BuiltModel {

@@ -1,7 +1,7 @@
 import { writeFileAtomic } from '../common/files.js';
 import { encodeModel, IR_VERSION, OPSET } from '../onnx/serialize.js';
 import { formatShape } from '../onnx/types.js';
-import { buildAlexNet, type AlexNetOptions } from './alexnet.js';
+import { type AlexNetOptions, buildAlexNet } from './alexnet.js';
 import { assembleModel, type BuiltModel } from './built.js';
 import { GRAD_SQ_SUM, isGradient } from './names.js';
 import { buildTrainingModel, type TrainingOptions } from './training.js';
@@ -39,7 +39,10 @@ export function formatExportReport(r: ExportResult): string {
   const lines = r.model.activations.map((a) => `${a.layer.padEnd(width)}   ${formatShape(a.shape)}`);
   lines.push(`parameters: ${r.model.parameterCount.toLocaleString('en-US')} in ${r.model.parameters.length} tensors`);
   const grads = r.model.graph.outputs.filter((o) => isGradient(o.name)).map((o) => o.name);
-  if (grads.length) lines.push(`gradients: ${grads.length} (${grads.join(', ')}), loss ${r.model.info.metadata['alexnet.loss']}, plus ${GRAD_SQ_SUM}`);
-  lines.push(`wrote ${r.path} (${(r.bytes / 1e6).toFixed(1)} MB, ${r.model.graph.nodes.length} nodes, ONNX IR ${IR_VERSION}, opset ${OPSET})`);
+  if (grads.length)
+    lines.push(`gradients: ${grads.length} (${grads.join(', ')}), loss ${r.model.info.metadata['alexnet.loss']}, plus ${GRAD_SQ_SUM}`);
+  lines.push(
+    `wrote ${r.path} (${(r.bytes / 1e6).toFixed(1)} MB, ${r.model.graph.nodes.length} nodes, ONNX IR ${IR_VERSION}, opset ${OPSET})`,
+  );
   return lines.join('\n');
 }

@@ -89,7 +89,8 @@ export const FORMULATIONS = {
     exportDefault: 'conv',
     auto: { cpu: 'matmul', wasm: 'matmul', webgpu: 'conv', cuda: 'conv' },
     autoReason: 'faster on cpu and wasm',
-    describe: 'conv weight gradients: conv (transposed Conv) or matmul (a MatMul per kernel offset where >= 16 input channels; faster on CPU)',
+    describe:
+      'conv weight gradients: conv (transposed Conv) or matmul (a MatMul per kernel offset where >= 16 input channels; faster on CPU)',
     legacy: 'unknown',
   }),
   convDataGrad: spec({
@@ -159,7 +160,8 @@ export function formulationFor(ep: Ep, chosen: Partial<Record<FormulationKey, st
 /** `decomposed on cpu, wasm, webgpu; op on cuda (why)`: what `auto` means for one formulation, for `--help`. */
 export function describeAuto(key: FormulationKey): string {
   const byChoice = new Map<string, Ep[]>();
-  for (const [ep, choice] of Object.entries(FORMULATIONS[key].auto) as [Ep, string][]) byChoice.set(choice, [...(byChoice.get(choice) ?? []), ep]);
+  for (const [ep, choice] of Object.entries(FORMULATIONS[key].auto) as [Ep, string][])
+    byChoice.set(choice, [...(byChoice.get(choice) ?? []), ep]);
   return `${[...byChoice].map(([choice, eps]) => `${choice} on ${eps.join(', ')}`).join('; ')} (${FORMULATIONS[key].autoReason})`;
 }
 
@@ -179,7 +181,8 @@ export function formulationReport(f: Formulation, withGradients: boolean, dropou
 /** The `metadata_props` that record the backward formulations of a training graph. */
 export function backwardMetadata(f: BackwardFormulation): Record<string, string> {
   const meta: Record<string, string> = {};
-  for (const k of FORMULATION_KEYS) if (FORMULATIONS[k].part === 'backward') meta[FORMULATIONS[k].metadata] = f[k as keyof BackwardFormulation];
+  for (const k of FORMULATION_KEYS)
+    if (FORMULATIONS[k].part === 'backward') meta[FORMULATIONS[k].metadata] = f[k as keyof BackwardFormulation];
   return meta;
 }
 
@@ -187,7 +190,8 @@ export function backwardMetadata(f: BackwardFormulation): Record<string, string>
 export function formulationFromMetadata(meta: Record<string, string>, withGradients: boolean): FormulationReport {
   const out: Record<string, string> = {};
   const dropout = Number(meta['alexnet.dropout'] ?? 0);
-  for (const k of FORMULATION_KEYS) out[FORMULATIONS[k].json] = applies(k, withGradients, dropout) ? (meta[FORMULATIONS[k].metadata] ?? FORMULATIONS[k].legacy) : '-';
+  for (const k of FORMULATION_KEYS)
+    out[FORMULATIONS[k].json] = applies(k, withGradients, dropout) ? (meta[FORMULATIONS[k].metadata] ?? FORMULATIONS[k].legacy) : '-';
   return out as FormulationReport;
 }
 

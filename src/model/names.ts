@@ -41,7 +41,8 @@ const LAYER = new RegExp(`^(conv\\d+|lrn\\d+|pool\\d+|fc\\d+|flatten|${LOSS}|${G
  */
 export function layerOf(node: string, final: string): { layer: string; backward: boolean } {
   const backward = isBackwardNode(node);
-  if (node.startsWith(GRAD_SQ_SUM) || (node.includes(GRAD_SUFFIX) && node.endsWith(SUM_SQ_SUFFIX))) return { layer: GRAD_SQ_SUM, backward: true };
+  if (node.startsWith(GRAD_SQ_SUM) || (node.includes(GRAD_SUFFIX) && node.endsWith(SUM_SQ_SUFFIX)))
+    return { layer: GRAD_SQ_SUM, backward: true };
   const name = node.startsWith(OUTPUT) ? final + node.slice(OUTPUT.length) : node;
   const m = LAYER.exec(name);
   return { layer: m ? m[1]! : '(runtime)', backward };

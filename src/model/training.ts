@@ -3,9 +3,9 @@ import type { GradRule } from '../autodiff/context.js';
 import { convGradRule } from '../autodiff/conv-grad.js';
 import { MAXPOOL_MASK_RULE } from '../autodiff/rules.js';
 import { attr } from '../onnx/types.js';
-import { buildAlexNet, type AlexNetOptions } from './alexnet.js';
+import { type AlexNetOptions, buildAlexNet } from './alexnet.js';
 import { assembleModel, type BuiltModel } from './built.js';
-import { backwardMetadata, EXPORT_FORMULATION, type BackwardFormulation, type Formulation } from './formulation.js';
+import { type BackwardFormulation, backwardMetadata, EXPORT_FORMULATION, type Formulation } from './formulation.js';
 import { GRAD_SQ_SUM, IMAGES, LABELS, LOSS, SUM_SQ_SUFFIX } from './names.js';
 
 /** `l2` = 0.5 * sum(output^2), tf.nn.l2_loss as in the seeds; `softmax-cross-entropy` = mean CE over `labels` (seed 004). */
@@ -32,7 +32,11 @@ export const DEFAULT_TRAINING: TrainingOptions = {
 };
 
 /** `model` and `training` with every choice of formulation `f` applied: forward ones to the model, backward ones to training. */
-export function withFormulation(model: AlexNetOptions, training: TrainingOptions, f: Formulation): { model: AlexNetOptions; training: TrainingOptions } {
+export function withFormulation(
+  model: AlexNetOptions,
+  training: TrainingOptions,
+  f: Formulation,
+): { model: AlexNetOptions; training: TrainingOptions } {
   return {
     model: { ...model, lrnImpl: f.lrnImpl, dropoutImpl: f.dropoutImpl },
     training: { ...training, maxpoolGrad: f.maxpoolGrad, convWeightGrad: f.convWeightGrad, convDataGrad: f.convDataGrad },
@@ -49,7 +53,8 @@ export function formulationOfOptions(model: AlexNetOptions, training: TrainingOp
 /** Problems with a training configuration, each naming the option. */
 export function validateTraining(o: AlexNetOptions, t: TrainingOptions): string[] {
   const problems: string[] = [];
-  if (t.loss === 'softmax-cross-entropy' && o.head !== 'fc') problems.push('--loss softmax-cross-entropy needs class scores: add --head fc');
+  if (t.loss === 'softmax-cross-entropy' && o.head !== 'fc')
+    problems.push('--loss softmax-cross-entropy needs class scores: add --head fc');
   return problems;
 }
 

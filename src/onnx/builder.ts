@@ -1,6 +1,18 @@
 import { DTYPES } from './dtypes.js';
 import { SHAPE_RULES, type ShapeContext } from './shapes.js';
-import { numElements, readAttribute, type Attribute, type Dim, type DType, type Graph, type Initializer, type Node, type TensorData, type TensorType, type ValueInfo } from './types.js';
+import {
+  type Attribute,
+  type Dim,
+  type DType,
+  type Graph,
+  type Initializer,
+  type Node,
+  numElements,
+  readAttribute,
+  type TensorData,
+  type TensorType,
+  type ValueInfo,
+} from './types.js';
 
 /** Options for one operator application. */
 export interface OpOptions {
@@ -13,7 +25,13 @@ export interface OpOptions {
 /**
  * Creates a node, like onnx.helper.make_node: a plain value, no validation.
  */
-export function makeNode(opType: string, inputs: string[], outputs: string[], attributes: Record<string, Attribute> = {}, name = outputs[0] ?? opType): Node {
+export function makeNode(
+  opType: string,
+  inputs: string[],
+  outputs: string[],
+  attributes: Record<string, Attribute> = {},
+  name = outputs[0] ?? opType,
+): Node {
   return { name, opType, inputs: [...inputs], outputs: [...outputs], attributes: { ...attributes } };
 }
 
@@ -33,7 +51,10 @@ export class GraphBuilder {
   private readonly nodeNames = new Set<string>();
   private counter = 0;
 
-  constructor(readonly name: string, readonly doc = '') {}
+  constructor(
+    readonly name: string,
+    readonly doc = '',
+  ) {}
 
   /** Declares a graph input. */
   input(name: string, type: TensorType): string {

@@ -11,7 +11,8 @@ import { attr } from './types.js';
  */
 export function channelWindowSum(b: GraphBuilder, x: string, size: number, name: string): string {
   const [, c, h, w] = b.typeOf(x).shape;
-  if (typeof c !== 'number' || typeof h !== 'number' || typeof w !== 'number') throw new Error(`${name}: channels and spatial size must be static`);
+  if (typeof c !== 'number' || typeof h !== 'number' || typeof w !== 'number')
+    throw new Error(`${name}: channels and spatial size must be static`);
   const r = (size - 1) / 2;
   const flat = b.op1('Reshape', [x, b.int64s([0, 1, c, h * w])], {}, { name: `${name}.in` });
   const ones = b.constant('float32', [1, 1, size, 1], Array(size).fill(1));

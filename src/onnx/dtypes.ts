@@ -1,7 +1,10 @@
 import type { DType, TensorData } from './types.js';
 
 /** ONNX `TensorProto.DataType` codes and storage for each element type we use. */
-export const DTYPES: Record<DType, { onnx: number; bytes: number; make: (n: number) => TensorData; view: (b: ArrayBuffer, n: number) => TensorData }> = {
+export const DTYPES: Record<
+  DType,
+  { onnx: number; bytes: number; make: (n: number) => TensorData; view: (b: ArrayBuffer, n: number) => TensorData }
+> = {
   float32: { onnx: 1, bytes: 4, make: (n) => new Float32Array(n), view: (b, n) => new Float32Array(b, 0, n) },
   int32: { onnx: 6, bytes: 4, make: (n) => new Int32Array(n), view: (b, n) => new Int32Array(b, 0, n) },
   int64: { onnx: 7, bytes: 8, make: (n) => new BigInt64Array(n), view: (b, n) => new BigInt64Array(b, 0, n) },

@@ -1,8 +1,17 @@
-import onnxProto from 'onnx-proto';
+import type onnxProto from 'onnx-proto';
 import { DTYPES, dtypeFromOnnx } from './dtypes.js';
 import { decodeModel, type ModelProto } from './proto.js';
-import { numElements, type Attribute, type Dim, type Graph, type Initializer, type Node, type TensorData, type TensorType, type ValueInfo } from './types.js';
-
+import {
+  type Attribute,
+  type Dim,
+  type Graph,
+  type Initializer,
+  type Node,
+  numElements,
+  type TensorData,
+  type TensorType,
+  type ValueInfo,
+} from './types.js';
 
 /** A decoded model: its graph in our terms and its metadata_props. */
 export interface ParsedModel {
@@ -67,7 +76,8 @@ function initializerFromProto(t: onnxProto.onnx.ITensorProto): Initializer {
   const count = numElements(dims);
   let data: TensorData;
   if (t.rawData && t.rawData.length) {
-    if (t.rawData.length !== count * DTYPES[dtype].bytes) throw new Error(`initializer ${t.name}: ${t.rawData.length} bytes for dims [${dims}]`);
+    if (t.rawData.length !== count * DTYPES[dtype].bytes)
+      throw new Error(`initializer ${t.name}: ${t.rawData.length} bytes for dims [${dims}]`);
     // a copy: raw_data is a view into the whole file's buffer, at an offset that need not be aligned (and in Node it
     // is a Buffer, whose slice() is another view of that buffer, not a copy)
     data = DTYPES[dtype].view(Uint8Array.from(t.rawData).buffer, count);

@@ -1,4 +1,4 @@
-import { parseModel, type ParsedModel } from './parse.js';
+import { type ParsedModel, parseModel } from './parse.js';
 import { encodeModel } from './serialize.js';
 import type { Graph } from './types.js';
 
@@ -31,7 +31,12 @@ export function pruneGraph(graph: Graph, outputs: string[]): Graph {
 /** The bytes of a model with its graph replaced, metadata and producer kept. */
 export function graphBytes(model: ParsedModel, graph: Graph): Uint8Array {
   const p = model.proto;
-  return encodeModel(graph, { producerName: p.producerName, producerVersion: p.producerVersion, doc: p.docString, metadata: model.metadata });
+  return encodeModel(graph, {
+    producerName: p.producerName,
+    producerVersion: p.producerVersion,
+    doc: p.docString,
+    metadata: model.metadata,
+  });
 }
 
 /** A parsed model with its graph replaced (re-encoded, so its proto matches), metadata and producer kept. */

@@ -1,4 +1,4 @@
-import { readAttribute, type Dim, type DType, type Node, type TensorType } from './types.js';
+import { type Dim, type DType, type Node, readAttribute, type TensorType } from './types.js';
 
 /** What a shape rule sees of a node: its input types, attributes, and the values of constant int64 inputs. */
 export interface ShapeContext {
@@ -99,7 +99,12 @@ function reshape(input: Dim[], target: Dim[], name: string): Dim[] {
     const rest = dimProduct(known);
     if (typeof total === 'number' && typeof rest === 'number') out[minus] = total / rest;
     else if (rest === 1) out[minus] = total;
-    else if (typeof total === 'string' && typeof rest === 'number' && /^[^*]+\*\d+$/.test(total) && Number(total.split('*')[1]) % rest === 0) {
+    else if (
+      typeof total === 'string' &&
+      typeof rest === 'number' &&
+      /^[^*]+\*\d+$/.test(total) &&
+      Number(total.split('*')[1]) % rest === 0
+    ) {
       const [symbol, fixed] = total.split('*') as [string, string];
       out[minus] = Number(fixed) === rest ? symbol : `${symbol}*${Number(fixed) / rest}`;
     } else throw new Error(`${name}: cannot infer -1 in reshape of [${input}] to [${target}]`);
@@ -163,7 +168,12 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
   MaxPool: (ctx) => {
     const x = ctx.input(0);
     const shape = [x.shape[0]!, x.shape[1]!, ...spatialOut(ctx, x, ctx.ints('kernel_shape'))];
-    return { types: [{ dtype: x.dtype, shape }, { dtype: 'int64', shape }] };
+    return {
+      types: [
+        { dtype: x.dtype, shape },
+        { dtype: 'int64', shape },
+      ],
+    };
   },
   Dropout: (ctx) => ({ types: [ctx.input(0), { dtype: 'bool', shape: ctx.input(0).shape }] }),
   Flatten: (ctx) => {
@@ -205,7 +215,9 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
     const pads = ctx.value(1)?.map(Number);
     if (!pads) throw new Error(`${ctx.node.name}: Pad needs constant pads`);
     const r = x.shape.length;
-    const shape = x.shape.map((d, i) => (typeof d === 'number' ? d + pads[i]! + pads[i + r]! : pads[i]! + pads[i + r]! === 0 ? d : `${d}+${pads[i]! + pads[i + r]!}`));
+    const shape = x.shape.map((d, i) =>
+      typeof d === 'number' ? d + pads[i]! + pads[i + r]! : pads[i]! + pads[i + r]! === 0 ? d : `${d}+${pads[i]! + pads[i + r]!}`,
+    );
     return { types: [{ dtype: x.dtype, shape }] };
   },
   ReduceSum: (ctx) => reduce(ctx, true),

@@ -43,7 +43,12 @@ export type AttributeValue<K extends Attribute['kind']> = Extract<Attribute, { k
  * A node's attribute of the given kind, or `fallback` when it is absent: the one attribute reader of the shape rules
  * and the gradient rules. A wrong kind, or an absent attribute without a fallback, is an error naming the node.
  */
-export function readAttribute<K extends Attribute['kind']>(node: Node, name: string, kind: K, fallback?: AttributeValue<K>): AttributeValue<K> {
+export function readAttribute<K extends Attribute['kind']>(
+  node: Node,
+  name: string,
+  kind: K,
+  fallback?: AttributeValue<K>,
+): AttributeValue<K> {
   const a = node.attributes[name];
   if (a) {
     if (a.kind !== kind) throw new Error(`${node.opType} ${node.name}: attribute ${name} is ${a.kind}, expected ${kind}`);

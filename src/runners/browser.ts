@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import type { Tensor } from 'onnxruntime-common';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { EpUnavailableError } from './errors.js';
 import type { BrowserJob, BrowserJobResult } from './page-protocol.js';
-import { serveFeeds, startPageServer, type PageServer } from './page-server.js';
+import { type PageServer, serveFeeds, startPageServer } from './page-server.js';
 
 /** Debian's Chromium; we never download a browser. */
 export const DEFAULT_BROWSER = '/usr/bin/chromium';
@@ -17,7 +17,12 @@ export const CHROMIUM_ARGS = ['--enable-unsafe-webgpu', '--enable-features=Vulka
 /** A headless Chromium with the benchmark page open, served from 127.0.0.1 with cross-origin isolation. */
 export interface BrowserBench {
   /** Runs one job in the page; step lines reach `log` as the page prints them. */
-  runJob(job: Omit<BrowserJob, 'modelUrl' | 'feeds'>, model: Uint8Array, feeds: Record<string, Tensor>, log: (line: string) => void): Promise<BrowserJobResult>;
+  runJob(
+    job: Omit<BrowserJob, 'modelUrl' | 'feeds'>,
+    model: Uint8Array,
+    feeds: Record<string, Tensor>,
+    log: (line: string) => void,
+  ): Promise<BrowserJobResult>;
   close(): Promise<void>;
 }
 
@@ -25,7 +30,9 @@ export interface BrowserBench {
 export async function openBrowserBench(o: { browserPath?: string } = {}): Promise<BrowserBench> {
   const path = o.browserPath ?? DEFAULT_BROWSER;
   if (!existsSync(path)) {
-    throw new EpUnavailableError(`no browser at ${path}: install Debian's chromium (apt-get install chromium) or give --browser PATH to a Chromium or Chrome`);
+    throw new EpUnavailableError(
+      `no browser at ${path}: install Debian's chromium (apt-get install chromium) or give --browser PATH to a Chromium or Chrome`,
+    );
   }
   const server = await startPageServer();
   let browser: Browser | undefined;
@@ -52,7 +59,10 @@ function bench(browser: Browser, page: Page, server: PageServer, setLog: (f: (li
       setLog(log);
       try {
         const full: BrowserJob = { ...job, modelUrl: blobs[0]!, feeds: feedSpecs };
-        return await page.evaluate((j) => (window as unknown as { alexnet: { runJob(j: BrowserJob): Promise<BrowserJobResult> } }).alexnet.runJob(j), full);
+        return await page.evaluate(
+          (j) => (window as unknown as { alexnet: { runJob(j: BrowserJob): Promise<BrowserJobResult> } }).alexnet.runJob(j),
+          full,
+        );
       } catch (err) {
         // page.evaluate wraps the page's error in a long message with a call log; the first line is the page's own.
         const msg = ((err as Error).message ?? String(err)).replace(/^page\.evaluate: (Error: )?/, '').split('\n')[0]!;

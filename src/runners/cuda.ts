@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EpUnavailableError } from './errors.js';
 import { nvidiaGpu } from './devices.js';
+import { EpUnavailableError } from './errors.js';
 import { ortNodeBinDir, ortNodeVersion } from './packages.js';
 
 /** The CUDA 13 build of the ONNX Runtime 1.29.0 CUDA EP on the npm registry. */
@@ -17,9 +17,12 @@ export function checkCudaSetup(): void {
   const dir = ortNodeBinDir();
   const missing = CUDA_EP_FILES.filter((f) => !existsSync(join(dir, f)));
   if (missing.length) {
-    throw new EpUnavailableError(`the CUDA execution provider is not installed (${missing.join(', ')} missing in ${dir}): run 'alexnet-onnx setup cuda'`);
+    throw new EpUnavailableError(
+      `the CUDA execution provider is not installed (${missing.join(', ')} missing in ${dir}): run 'alexnet-onnx setup cuda'`,
+    );
   }
-  if (!nvidiaGpu()) throw new EpUnavailableError('no NVIDIA GPU or driver found (nvidia-smi failed): the CUDA EP needs an NVIDIA GPU with its driver');
+  if (!nvidiaGpu())
+    throw new EpUnavailableError('no NVIDIA GPU or driver found (nvidia-smi failed): the CUDA EP needs an NVIDIA GPU with its driver');
 }
 
 /** The CUDA EP's math mode, for device lines. */
@@ -38,10 +41,14 @@ let processTf32: boolean | undefined;
  */
 export function setCudaTf32(tf32: boolean, env: Record<string, string | undefined> = process.env): void {
   if (processTf32 !== undefined && processTf32 !== tf32) {
-    throw new Error(`this process already runs the CUDA EP with ${describeTf32(processTf32)}: cuBLAS and cuDNN read the TF32 setting once per process, so time ${describeTf32(tf32)} in another process`);
+    throw new Error(
+      `this process already runs the CUDA EP with ${describeTf32(processTf32)}: cuBLAS and cuDNN read the TF32 setting once per process, so time ${describeTf32(tf32)} in another process`,
+    );
   }
   if (tf32 && env.NVIDIA_TF32_OVERRIDE === '0') {
-    throw new EpUnavailableError('--tf32 asks for TF32, but NVIDIA_TF32_OVERRIDE=0 in the environment turns it off in cuBLAS and cuDNN: unset it');
+    throw new EpUnavailableError(
+      '--tf32 asks for TF32, but NVIDIA_TF32_OVERRIDE=0 in the environment turns it off in cuBLAS and cuDNN: unset it',
+    );
   }
   if (!tf32) env.NVIDIA_TF32_OVERRIDE = '0';
   processTf32 = tf32;
@@ -79,7 +86,11 @@ function findFiles(dir: string, names: string[]): Map<string, string> {
  * (.tgz), or an npm package spec (fetched with `npm pack`, which needs only the npm registry). Refuses a provider
  * built from another ONNX Runtime version than onnxruntime-node's: the two must match exactly.
  */
-export function setupCuda(source = DEFAULT_CUDA_EP_SOURCE, into = ortNodeBinDir(), log: (line: string) => void = () => {}): CudaSetupResult {
+export function setupCuda(
+  source = DEFAULT_CUDA_EP_SOURCE,
+  into = ortNodeBinDir(),
+  log: (line: string) => void = () => {},
+): CudaSetupResult {
   const work = mkdtempSync(join(tmpdir(), 'alexnet-onnx-cuda-'));
   try {
     let dir: string;
@@ -88,11 +99,19 @@ export function setupCuda(source = DEFAULT_CUDA_EP_SOURCE, into = ortNodeBinDir(
       let tgz = source;
       if (!existsSync(source)) {
         log(`fetching ${source} from the npm registry (npm pack) ...`);
-        const name = execFileSync('npm', ['pack', source, '--silent', '--pack-destination', work], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n').pop()!;
+        const name = execFileSync('npm', ['pack', source, '--silent', '--pack-destination', work], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })
+          .trim()
+          .split('\n')
+          .pop()!;
         tgz = join(work, name);
       }
       log(`extracting ${tgz} ...`);
-      execFileSync('tar', ['-xzf', tgz, '-C', work, '--wildcards', '*libonnxruntime_providers_*.so'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      execFileSync('tar', ['-xzf', tgz, '-C', work, '--wildcards', '*libonnxruntime_providers_*.so'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       dir = work;
     }
     const found = findFiles(dir, CUDA_EP_FILES);
@@ -101,7 +120,9 @@ export function setupCuda(source = DEFAULT_CUDA_EP_SOURCE, into = ortNodeBinDir(
     const epVersion = providerVersion(found.get(CUDA_EP_FILES[0]!)!);
     const ortVersion = ortNodeVersion();
     if (epVersion !== ortVersion) {
-      throw new Error(`${source} holds a CUDA EP built from ONNX Runtime ${epVersion ?? '(unknown version)'}, but onnxruntime-node is ${ortVersion}: they must match`);
+      throw new Error(
+        `${source} holds a CUDA EP built from ONNX Runtime ${epVersion ?? '(unknown version)'}, but onnxruntime-node is ${ortVersion}: they must match`,
+      );
     }
     for (const f of CUDA_EP_FILES) copyFileSync(found.get(f)!, join(into, f));
     return { source, into, files: CUDA_EP_FILES, epVersion, ortVersion };

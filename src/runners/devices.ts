@@ -9,8 +9,16 @@ export function cpuDescription(): string {
 /** GPU name and driver from nvidia-smi, or undefined when there is no NVIDIA driver. */
 export function nvidiaGpu(): string | undefined {
   try {
-    const out = execFileSync('nvidia-smi', ['--query-gpu=name,driver_version', '--format=csv,noheader'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 });
-    const [name, driver] = out.trim().split('\n')[0]!.split(',').map((s) => s.trim());
+    const out = execFileSync('nvidia-smi', ['--query-gpu=name,driver_version', '--format=csv,noheader'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 20_000,
+    });
+    const [name, driver] = out
+      .trim()
+      .split('\n')[0]!
+      .split(',')
+      .map((s) => s.trim());
     return `${name} (driver ${driver})`;
   } catch {
     return undefined;

@@ -23,8 +23,10 @@ export function explainEpError(ep: string, err: unknown): Error {
       const what = lib.startsWith('libcudnn') ? 'cuDNN 9' : 'the CUDA 13 runtime';
       return new EpUnavailableError(`the CUDA EP cannot load ${lib}: install ${what} and put it on the library path (LD_LIBRARY_PATH)`);
     }
-    if (/providers_(cuda|shared)/.test(msg)) return new EpUnavailableError(`the CUDA execution provider failed to load: run 'alexnet-onnx setup cuda' (${firstLine(msg)})`);
-    if (/no CUDA-capable device|CUDA driver version|cudaGetDeviceCount/i.test(msg)) return new EpUnavailableError(`no usable CUDA device: ${firstLine(msg)}`);
+    if (/providers_(cuda|shared)/.test(msg))
+      return new EpUnavailableError(`the CUDA execution provider failed to load: run 'alexnet-onnx setup cuda' (${firstLine(msg)})`);
+    if (/no CUDA-capable device|CUDA driver version|cudaGetDeviceCount/i.test(msg))
+      return new EpUnavailableError(`no usable CUDA device: ${firstLine(msg)}`);
   }
   return err instanceof Error ? err : new Error(msg);
 }

@@ -24,7 +24,14 @@ async function install(): Promise<string> {
   Object.assign(globalThis, dawn.globals);
   const queue = (dawn.globals.GPUQueue as { prototype: GPUQueue }).prototype;
   const writeBuffer = queue.writeBuffer;
-  queue.writeBuffer = function (this: GPUQueue, buffer: GPUBuffer, offset: number, data: BufferSource, dataOffset?: number, size?: number): undefined {
+  queue.writeBuffer = function (
+    this: GPUQueue,
+    buffer: GPUBuffer,
+    offset: number,
+    data: BufferSource,
+    dataOffset?: number,
+    size?: number,
+  ): undefined {
     if (ArrayBuffer.isView(data) && data.buffer instanceof SharedArrayBuffer) {
       const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       const unit = data instanceof DataView ? 1 : (data as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;

@@ -34,7 +34,9 @@ let wasmCompiler: WasmCompiler | undefined;
 function useWasmCompiler(compiler: WasmCompiler): void {
   if (wasmCompiler === compiler) return;
   if (wasmCompiler) {
-    throw new Error(`this process compiles WebAssembly with ${wasmCompiler === 'liftoff' ? "V8's Liftoff only (for onnxruntime-web's WebGPU build)" : "V8's TurboFan only (for onnxruntime-web's WebAssembly build)"}: time --ep ${wasmCompiler === 'liftoff' ? 'wasm' : 'webgpu'} in a separate process`);
+    throw new Error(
+      `this process compiles WebAssembly with ${wasmCompiler === 'liftoff' ? "V8's Liftoff only (for onnxruntime-web's WebGPU build)" : "V8's TurboFan only (for onnxruntime-web's WebAssembly build)"}: time --ep ${wasmCompiler === 'liftoff' ? 'wasm' : 'webgpu'} in a separate process`,
+    );
   }
   v8.setFlagsFromString(compiler === 'liftoff' ? '--liftoff-only' : '--no-liftoff');
   wasmCompiler = compiler;
@@ -77,7 +79,8 @@ export async function createWebRunner(o: RunnerOptions): Promise<Runner> {
   const ep: WebEp = o.ep;
   // With more than one thread the WebGPU build fails to load in Node ("TypeError: fetch failed": its thread
   // loader fetches its own script by file: URL).
-  if (ep === 'webgpu' && o.threads > 1) throw new Error('onnxruntime-web\'s WebGPU build runs its WebAssembly on one thread in Node: use --threads 1 (or 0)');
+  if (ep === 'webgpu' && o.threads > 1)
+    throw new Error("onnxruntime-web's WebGPU build runs its WebAssembly on one thread in Node: use --threads 1 (or 0)");
   useWasmCompiler(ep === 'webgpu' ? 'liftoff' : 'turbofan');
   installLogTee();
   let adapter = '';
@@ -105,7 +108,10 @@ export async function createWebRunner(o: RunnerOptions): Promise<Runner> {
     runtime: 'web',
     ep,
     ortVersion: ort.env.versions.web ?? ortWebVersion(),
-    device: ep === 'webgpu' ? `${adapter} (Dawn, npm webgpu; ${wasm}, V8 Liftoff only, for CPU nodes)` : `${cpuDescription()} (${wasm}, V8 TurboFan only)`,
+    device:
+      ep === 'webgpu'
+        ? `${adapter} (Dawn, npm webgpu; ${wasm}, V8 Liftoff only, for CPU nodes)`
+        : `${cpuDescription()} (${wasm}, V8 TurboFan only)`,
     async run(): Promise<Record<string, Tensor>> {
       return (await session.run(o.feeds, o.fetches)) as Record<string, Tensor>;
     },

@@ -109,7 +109,12 @@ export async function startPageServer(o: { port?: number; host?: string; api?: A
 export function serveFeeds(server: PageServer, feeds: Record<string, Tensor>): FeedSpec[] {
   return Object.entries(feeds).map(([name, t]) => {
     const data = t.data as Float32Array | BigInt64Array;
-    return { name, type: t.type as FeedSpec['type'], dims: [...t.dims], url: server.addBlob(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) };
+    return {
+      name,
+      type: t.type as FeedSpec['type'],
+      dims: [...t.dims],
+      url: server.addBlob(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)),
+    };
   });
 }
 

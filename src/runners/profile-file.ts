@@ -18,7 +18,10 @@ interface TraceEvent {
  */
 export function readProfile(path: string): KernelEvent[] {
   const events = JSON.parse(readFileSync(path, 'utf8')) as TraceEvent[];
-  const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').map((e) => e.ts ?? 0).sort((a, b) => a - b);
+  const runs = events
+    .filter((e) => e.cat === 'Session' && e.name === 'model_run')
+    .map((e) => e.ts ?? 0)
+    .sort((a, b) => a - b);
   const runOf = (ts: number): number => {
     let r = 0;
     while (r + 1 < runs.length && runs[r + 1]! <= ts) r++;
@@ -37,14 +40,23 @@ export function readProfile(path: string): KernelEvent[] {
       const node = e.name!.slice(0, -'_kernel_time'.length);
       const run = runOf(e.ts ?? 0);
       const onGpu = gpuTimed && e.args!.provider === 'WebGpuExecutionProvider';
-      return { node, op: e.args!.op_name ?? '', provider: e.args!.provider!, dur: onGpu ? gpu.get(`${run}/${node}`) ?? 0 : e.dur ?? 0, run, clock: onGpu ? 'gpu' : 'host' } as KernelEvent;
+      return {
+        node,
+        op: e.args!.op_name ?? '',
+        provider: e.args!.provider!,
+        dur: onGpu ? (gpu.get(`${run}/${node}`) ?? 0) : (e.dur ?? 0),
+        run,
+        clock: onGpu ? 'gpu' : 'host',
+      } as KernelEvent;
     });
 }
 
 /** The newest profile file ONNX Runtime wrote for `prefix` (its `profileFilePrefix`), removed after reading. */
 export function takeNewestProfile(prefix: string): KernelEvent[] {
   const dir = dirname(prefix);
-  const files = readdirSync(dir).filter((f) => f.startsWith(basename(prefix)) && f.endsWith('.json')).map((f) => join(dir, f));
+  const files = readdirSync(dir)
+    .filter((f) => f.startsWith(basename(prefix)) && f.endsWith('.json'))
+    .map((f) => join(dir, f));
   if (!files.length) throw new Error(`ONNX Runtime wrote no profile ${prefix}*.json`);
   files.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
   const events = readProfile(files[0]!);

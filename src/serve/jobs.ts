@@ -1,14 +1,14 @@
 import type { ServerResponse } from 'node:http';
-import { RUNTIME_EPS, type WebEp } from '../common/eps.js';
 import { benchOptions } from '../bench/options.js';
 import { prepareMode } from '../bench/prepare.js';
 import { pageJob, seedLoop } from '../bench/session.js';
-import { BENCH_MODES, DEFAULT_LOOP, type BenchMode, type BenchOptions } from '../bench/types.js';
-import { DEFAULT_OPTIONS, validateOptions, type LrnPreset } from '../model/alexnet.js';
+import { BENCH_MODES, type BenchMode, type BenchOptions, DEFAULT_LOOP } from '../bench/types.js';
+import { RUNTIME_EPS, type WebEp } from '../common/eps.js';
+import { DEFAULT_OPTIONS, type LrnPreset, validateOptions } from '../model/alexnet.js';
 import { describeFormulation, formulationFromMetadata } from '../model/formulation.js';
 import { validateTraining } from '../model/training.js';
 import type { BrowserJob, JobResponse } from '../runners/page-protocol.js';
-import { send, serveFeeds, type ApiHandler, type PageServer } from '../runners/page-server.js';
+import { type ApiHandler, type PageServer, send, serveFeeds } from '../runners/page-server.js';
 
 /** A request the page made wrongly: answered 400 with this message. */
 class BadRequest extends Error {}

@@ -1,5 +1,5 @@
+import { type PageServer, startPageServer } from '../runners/page-server.js';
 import { jobApi } from './jobs.js';
-import { startPageServer, type PageServer } from '../runners/page-server.js';
 
 /** Starts the page server with the job API: what `alexnet-onnx serve` runs. */
 export async function serve(o: { port?: number; host?: string }): Promise<PageServer> {

@@ -2,10 +2,11 @@
  * The benchmark page: controls, live step lines, statistics and a chart of step durations. The CLI's `--runtime
  * browser` drives the same page through `window.alexnet.runJob`. Browser code: no Node imports.
  */
+
+import { SUMMARY_HEADER, summaryCells } from '../bench/report.js';
 import { summarize } from '../bench/statistics.js';
-import { summaryCells, SUMMARY_HEADER } from '../bench/report.js';
-import { fallbackWarning, placementFromLog } from '../runners/placement.js';
 import type { BrowserJob, BrowserJobResult, JobResponse } from '../runners/page-protocol.js';
+import { fallbackWarning, placementFromLog } from '../runners/placement.js';
 import { checkEp, installLogTee, runJob } from './run-job.js';
 
 installLogTee();
@@ -136,7 +137,12 @@ async function onRun(event: SubmitEvent): Promise<void> {
       const r = await runJob(job, report);
       rows.push({ label: m, r, info });
       report(fallbackWarning(placementFromLog(r.placementLog), job.ep) ?? `all nodes ran on ${ep}`);
-      el('results').replaceChildren(resultsTable(rows), Object.assign(document.createElement('p'), { textContent: `ONNX Runtime ${r.ortVersion} (onnxruntime-web), EP ${ep}, device: ${r.device}` }));
+      el('results').replaceChildren(
+        resultsTable(rows),
+        Object.assign(document.createElement('p'), {
+          textContent: `ONNX Runtime ${r.ortVersion} (onnxruntime-web), EP ${ep}, device: ${r.device}`,
+        }),
+      );
       el('chart').replaceChildren(chart(rows.map((x) => ({ label: x.label, durations: x.r.durations }))));
     }
     el('status').textContent = 'Done.';
@@ -150,7 +156,9 @@ async function onRun(event: SubmitEvent): Promise<void> {
 
 async function start(): Promise<void> {
   if (!crossOriginIsolated) {
-    notice('This page is not cross-origin isolated (the COOP/COEP headers did not arrive), so WebAssembly runs on one thread. Open it from `alexnet-onnx serve` directly, not through a proxy that drops headers.');
+    notice(
+      'This page is not cross-origin isolated (the COOP/COEP headers did not arrive), so WebAssembly runs on one thread. Open it from `alexnet-onnx serve` directly, not through a proxy that drops headers.',
+    );
   }
   const webgpu = await checkEp('webgpu');
   if (webgpu.problem) {
@@ -159,7 +167,8 @@ async function start(): Promise<void> {
     option.disabled = true;
   }
   el('controls').addEventListener('submit', (e) => void onRun(e as SubmitEvent));
-  el('status').textContent = `Ready. WebAssembly threads available: ${crossOriginIsolated ? navigator.hardwareConcurrency : 1}${webgpu.adapter ? `; WebGPU adapter: ${webgpu.adapter}` : ''}.`;
+  el('status').textContent =
+    `Ready. WebAssembly threads available: ${crossOriginIsolated ? navigator.hardwareConcurrency : 1}${webgpu.adapter ? `; WebGPU adapter: ${webgpu.adapter}` : ''}.`;
 }
 
 void start();

@@ -3,8 +3,8 @@
  * (`performance.now()` around each awaited `session.run`). Browser code: no Node imports.
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
-import type { WebEp } from '../common/eps.js';
 import { timeLoop } from '../bench/harness.js';
+import type { WebEp } from '../common/eps.js';
 import { describeWasmThreads, ORT_WEB_BUILDS, OrtLogCapture, type OrtWeb } from '../runners/ort-web-common.js';
 import type { BrowserJob, BrowserJobResult } from '../runners/page-protocol.js';
 
@@ -32,7 +32,9 @@ const loaded = new Map<WebEp, Promise<OrtWeb>>();
 function loadOrt(ep: WebEp): Promise<OrtWeb> {
   let p = loaded.get(ep);
   if (!p) {
-    p = (import(/* @vite-ignore */ `${ORT_BASE}${ORT_WEB_BUILDS[ep].file}`) as Promise<{ default?: OrtWeb } & OrtWeb>).then((m) => m.default ?? m);
+    p = (import(/* @vite-ignore */ `${ORT_BASE}${ORT_WEB_BUILDS[ep].file}`) as Promise<{ default?: OrtWeb } & OrtWeb>).then(
+      (m) => m.default ?? m,
+    );
     loaded.set(ep, p);
   }
   return p;
@@ -43,10 +45,17 @@ export async function checkEp(ep: string): Promise<{ problem?: string; adapter?:
   if (ep !== 'webgpu') return {};
   const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
   if (!gpu) {
-    return { problem: 'this browser has no WebGPU (navigator.gpu is missing): use a recent Chrome or Edge over https or localhost; Chromium on Linux needs --enable-unsafe-webgpu' };
+    return {
+      problem:
+        'this browser has no WebGPU (navigator.gpu is missing): use a recent Chrome or Edge over https or localhost; Chromium on Linux needs --enable-unsafe-webgpu',
+    };
   }
   const adapter = await gpu.requestAdapter();
-  if (!adapter) return { problem: 'this browser found no WebGPU adapter (navigator.gpu.requestAdapter() returned null): check the GPU driver, or start Chromium with --enable-unsafe-webgpu' };
+  if (!adapter)
+    return {
+      problem:
+        'this browser found no WebGPU adapter (navigator.gpu.requestAdapter() returned null): check the GPU driver, or start Chromium with --enable-unsafe-webgpu',
+    };
   const info = adapter.info;
   const name = [info.description || info.device, info.vendor, info.architecture].filter(Boolean).join(', ');
   return { adapter: name || (info.isFallbackAdapter ? 'software adapter' : 'unnamed adapter') };
@@ -84,7 +93,11 @@ export async function runJob(job: BrowserJob, log: (line: string) => void): Prom
     const bytes = await fetchBytes(f.url);
     feeds[f.name] = new ort.Tensor(f.type, f.type === 'int64' ? new BigInt64Array(bytes) : new Float32Array(bytes), f.dims);
   }
-  const options: InferenceSession.SessionOptions = { executionProviders: [job.ep], graphOptimizationLevel: job.graphOpt, logSeverityLevel: 3 };
+  const options: InferenceSession.SessionOptions = {
+    executionProviders: [job.ep],
+    graphOptimizationLevel: job.graphOpt,
+    logSeverityLevel: 3,
+  };
 
   const placementLog = await logCapture.placementLog(ort, model, options);
   const created = performance.now();
@@ -94,10 +107,19 @@ export async function runJob(job: BrowserJob, log: (line: string) => void): Prom
     const first = performance.now();
     const out = await session.run(feeds, job.fetches);
     const firstRunS = (performance.now() - first) / 1000;
-    const loop = await timeLoop(() => session.run(feeds, job.fetches), { label: job.label, burnIn: job.burnIn, steps: job.steps, logEvery: job.logEvery, log });
+    const loop = await timeLoop(() => session.run(feeds, job.fetches), {
+      label: job.label,
+      burnIn: job.burnIn,
+      steps: job.steps,
+      logEvery: job.logEvery,
+      log,
+    });
     const threads = ort.env.wasm.numThreads ?? 1;
     const wasm = describeWasmThreads(threads, crossOriginIsolated ? '' : ', not cross-origin isolated');
-    const device = job.ep === 'webgpu' ? `${browserName()}, WebGPU adapter: ${adapter} (${wasm} for CPU nodes)` : `${browserName()}, ${navigator.hardwareConcurrency} logical cores (${wasm})`;
+    const device =
+      job.ep === 'webgpu'
+        ? `${browserName()}, WebGPU adapter: ${adapter} (${wasm} for CPU nodes)`
+        : `${browserName()}, ${navigator.hardwareConcurrency} logical cores (${wasm})`;
     const result: BrowserJobResult = {
       ortVersion: ort.env.versions.web ?? 'unknown',
       device,

@@ -8,7 +8,13 @@ import { runOnCpu } from '../helpers/ort.js';
 describe.each(['op', 'decomposed'] as const)('Dropout gradient (%s)', (dropoutImpl) => {
   it('reuses the forward mask: the gradient is zero exactly where the forward pass dropped an activation', async () => {
     const options = { ...DEFAULT_OPTIONS, batch: 2, imageSize: 67, head: 'fc' as const, classes: 10, dropout: 0.5, dropoutImpl };
-    const model = buildTrainingModel(options, { loss: 'l2', wrt: 'all', maxpoolGrad: 'scatter', convWeightGrad: 'conv', convDataGrad: 'convtranspose' });
+    const model = buildTrainingModel(options, {
+      loss: 'l2',
+      wrt: 'all',
+      maxpoolGrad: 'scatter',
+      convWeightGrad: 'conv',
+      convDataGrad: 'convtranspose',
+    });
     // Expose fc6 (before dropout), its dropout output, and the gradient flowing into fc6.
     for (const name of ['fc6', 'fc6.dropout', 'fc6_grad']) model.graph.outputs.push({ name, type: model.graph.types.get(name)! });
     const images = new ort.Tensor('float32', normalTensor(3, 'img', 2 * 3 * 67 * 67, 0.1), [2, 3, 67, 67]);

@@ -4,11 +4,11 @@ import { addBackward } from '../../src/autodiff/backward.js';
 import type { GradRule } from '../../src/autodiff/context.js';
 import { convGradRule } from '../../src/autodiff/conv-grad.js';
 import { MAXPOOL_MASK_RULE } from '../../src/autodiff/rules.js';
+import { Random } from '../../src/model/random.js';
 import { GraphBuilder } from '../../src/onnx/builder.js';
 import { channelWindowSum } from '../../src/onnx/compose.js';
 import { encodeModel } from '../../src/onnx/serialize.js';
 import { attr, numElements } from '../../src/onnx/types.js';
-import { Random } from '../../src/model/random.js';
 
 /**
  * Central finite differences, one small graph per gradient rule: loss = 0.5 * sum((f(inputs) * R)^2) with a fixed
@@ -59,12 +59,19 @@ async function check(c: Case): Promise<void> {
     const shape = b.staticShape(y);
     const r = b.initializer('R', 'float32', shape, fill({ name: 'R', shape }, rng));
     const weighted = b.op1('Mul', [y, r], {}, { name: 'weighted' });
-    loss = b.op1('Mul', [b.op1('ReduceSumSquare', [weighted], { keepdims: attr.int(0) }, { name: 'sumsq' }), b.scalar(0.5)], {}, { name: 'loss_value' });
+    loss = b.op1(
+      'Mul',
+      [b.op1('ReduceSumSquare', [weighted], { keepdims: attr.int(0) }, { name: 'sumsq' }), b.scalar(0.5)],
+      {},
+      { name: 'loss_value' },
+    );
   }
   const grads = addBackward(b, { loss, wrt: names, rules: c.rules });
   b.output(loss);
   grads.forEach((g) => b.output(g));
-  const session = await ort.InferenceSession.create(encodeModel(b.build(), { producerName: 't', producerVersion: '0', doc: '', metadata: {} }));
+  const session = await ort.InferenceSession.create(
+    encodeModel(b.build(), { producerName: 't', producerVersion: '0', doc: '', metadata: {} }),
+  );
   const values = c.inputs.map((i) => fill(i, rng));
   const feeds = (): Record<string, ort.Tensor> => {
     const f: Record<string, ort.Tensor> = { ...c.extraFeeds };
@@ -88,7 +95,9 @@ async function check(c: Case): Promise<void> {
       const minus = await lossAt();
       values[k]![idx] = keep;
       const fd = (plus - minus) / (2 * eps);
-      expect(Math.abs(fd - g[idx]!), `${c.inputs[k]!.name}[${idx}]: fd ${fd} vs analytic ${g[idx]}`).toBeLessThanOrEqual(2e-2 * Math.abs(g[idx]!) + 5e-3 * scale);
+      expect(Math.abs(fd - g[idx]!), `${c.inputs[k]!.name}[${idx}]: fd ${fd} vs analytic ${g[idx]}`).toBeLessThanOrEqual(
+        2e-2 * Math.abs(g[idx]!) + 5e-3 * scale,
+      );
     }
   }
   await session.release();
@@ -99,26 +108,43 @@ const pool = { kernel_shape: attr.ints([3, 3]), strides: attr.ints([2, 2]) };
 describe('finite differences agree with every gradient rule', () => {
   it('Conv (stride 4, asymmetric TF SAME pads; input, weight and bias)', () =>
     check({
-      inputs: [{ name: 'x', shape: [2, 2, 14, 14] }, { name: 'w', shape: [3, 2, 5, 5] }, { name: 'bias', shape: [3] }],
-      build: (b, [x, w, bias]) => b.op1('Conv', [x!, w!, bias!], { kernel_shape: attr.ints([5, 5]), strides: attr.ints([4, 4]), pads: attr.ints([1, 1, 2, 2]) }),
+      inputs: [
+        { name: 'x', shape: [2, 2, 14, 14] },
+        { name: 'w', shape: [3, 2, 5, 5] },
+        { name: 'bias', shape: [3] },
+      ],
+      build: (b, [x, w, bias]) =>
+        b.op1('Conv', [x!, w!, bias!], { kernel_shape: attr.ints([5, 5]), strides: attr.ints([4, 4]), pads: attr.ints([1, 1, 2, 2]) }),
     }));
 
   it('Conv (stride 1, SAME)', () =>
     check({
-      inputs: [{ name: 'x', shape: [1, 3, 6, 6] }, { name: 'w', shape: [4, 3, 3, 3] }],
+      inputs: [
+        { name: 'x', shape: [1, 3, 6, 6] },
+        { name: 'w', shape: [4, 3, 3, 3] },
+      ],
       build: (b, [x, w]) => b.op1('Conv', [x!, w!], { kernel_shape: attr.ints([3, 3]), pads: attr.ints([1, 1, 1, 1]) }),
     }));
 
   it('Conv with the MatMul weight gradient (16 input channels, stride 2, asymmetric pads)', () =>
     check({
-      inputs: [{ name: 'x', shape: [2, 16, 7, 7] }, { name: 'w', shape: [3, 16, 3, 3] }, { name: 'bias', shape: [3] }],
-      build: (b, [x, w, bias]) => b.op1('Conv', [x!, w!, bias!], { kernel_shape: attr.ints([3, 3]), strides: attr.ints([2, 2]), pads: attr.ints([0, 0, 1, 1]) }),
+      inputs: [
+        { name: 'x', shape: [2, 16, 7, 7] },
+        { name: 'w', shape: [3, 16, 3, 3] },
+        { name: 'bias', shape: [3] },
+      ],
+      build: (b, [x, w, bias]) =>
+        b.op1('Conv', [x!, w!, bias!], { kernel_shape: attr.ints([3, 3]), strides: attr.ints([2, 2]), pads: attr.ints([0, 0, 1, 1]) }),
       rules: { Conv: convGradRule('matmul', 'convtranspose') },
     }));
 
   it('Conv with the data gradient as a Conv of the flipped weights (stride 1, asymmetric pads)', () =>
     check({
-      inputs: [{ name: 'x', shape: [2, 3, 7, 6] }, { name: 'w', shape: [4, 3, 5, 3] }, { name: 'bias', shape: [4] }],
+      inputs: [
+        { name: 'x', shape: [2, 3, 7, 6] },
+        { name: 'w', shape: [4, 3, 5, 3] },
+        { name: 'bias', shape: [4] },
+      ],
       build: (b, [x, w, bias]) => b.op1('Conv', [x!, w!, bias!], { kernel_shape: attr.ints([5, 3]), pads: attr.ints([2, 0, 1, 2]) }),
       rules: { Conv: convGradRule('conv', 'conv') },
     }));
@@ -145,17 +171,29 @@ describe('finite differences agree with every gradient rule', () => {
     check({ inputs: [{ name: 'x', shape: [2, 2, 9, 9], fill: 'distinct' }], build: (b, [x]) => b.op1('MaxPool', [x!], pool), eps: 5e-3 }));
 
   it('MaxPool 3x3/2 with equality masks + grouped ConvTranspose', () =>
-    check({ inputs: [{ name: 'x', shape: [2, 2, 10, 10], fill: 'distinct' }], build: (b, [x]) => b.op1('MaxPool', [x!], pool), rules: { MaxPool: MAXPOOL_MASK_RULE }, eps: 5e-3 }));
+    check({
+      inputs: [{ name: 'x', shape: [2, 2, 10, 10], fill: 'distinct' }],
+      build: (b, [x]) => b.op1('MaxPool', [x!], pool),
+      rules: { MaxPool: MAXPOOL_MASK_RULE },
+      eps: 5e-3,
+    }));
 
   it('Flatten and Gemm (input, weight, bias)', () =>
     check({
-      inputs: [{ name: 'x', shape: [2, 2, 2, 2] }, { name: 'w', shape: [8, 3] }, { name: 'bias', shape: [3] }],
+      inputs: [
+        { name: 'x', shape: [2, 2, 2, 2] },
+        { name: 'w', shape: [8, 3] },
+        { name: 'bias', shape: [3] },
+      ],
       build: (b, [x, w, bias]) => b.op1('Gemm', [b.op1('Flatten', [x!], { axis: attr.int(1) }), w!, bias!]),
     }));
 
   it('Add, Sub, Mul with broadcasting, Reshape, Identity', () =>
     check({
-      inputs: [{ name: 'x', shape: [2, 3, 2, 2] }, { name: 'c', shape: [3, 1, 1] }],
+      inputs: [
+        { name: 'x', shape: [2, 3, 2, 2] },
+        { name: 'c', shape: [3, 1, 1] },
+      ],
       build: (b, [x, c]) => {
         const s = b.op1('Sub', [b.op1('Add', [x!, c!]), b.op1('Mul', [x!, c!])]);
         return b.op1('Identity', [b.op1('Reshape', [s, b.int64s([2, 12])])]);
@@ -164,14 +202,18 @@ describe('finite differences agree with every gradient rule', () => {
 
   it('Where (condition from a comparison, which carries no gradient; both branches, one broadcast)', () =>
     check({
-      inputs: [{ name: 'x', shape: [2, 3, 4] }, { name: 'c', shape: [1, 3, 1] }],
+      inputs: [
+        { name: 'x', shape: [2, 3, 4] },
+        { name: 'c', shape: [1, 3, 1] },
+      ],
       build: (b, [x, c]) => b.op1('Where', [b.op1('Less', [x!, b.scalar(0.3)]), b.op1('Mul', [x!, b.scalar(2)]), c!]),
     }));
 
   it('SoftmaxCrossEntropyLoss (mean)', () =>
     check({
       inputs: [{ name: 'logits', shape: [3, 5] }],
-      build: (b, [x]) => b.op('SoftmaxCrossEntropyLoss', [x!, 'labels'], { reduction: attr.string('mean') }, { name: 'sce', outputs: ['sce'] })[0]!,
+      build: (b, [x]) =>
+        b.op('SoftmaxCrossEntropyLoss', [x!, 'labels'], { reduction: attr.string('mean') }, { name: 'sce', outputs: ['sce'] })[0]!,
       isLoss: true,
       extraFeeds: { labels: new ort.Tensor('int64', BigInt64Array.from([1n, 4n, 0n]), [3]) },
     }));
@@ -182,7 +224,9 @@ describe('backward pass', () => {
     const b = new GraphBuilder('g');
     const x = b.input('x', { dtype: 'float32', shape: [2] });
     const y = b.op1('Exp', [x]);
-    expect(() => addBackward(b, { loss: b.op1('ReduceSumSquare', [y], { keepdims: attr.int(0) }), wrt: [x] })).toThrow(/no gradient rule for operator Exp .*rules exist for: .*Conv.*MaxPool/);
+    expect(() => addBackward(b, { loss: b.op1('ReduceSumSquare', [y], { keepdims: attr.int(0) }), wrt: [x] })).toThrow(
+      /no gradient rule for operator Exp .*rules exist for: .*Conv.*MaxPool/,
+    );
   });
 
   it('refuses a loss that does not depend on the requested values', () => {

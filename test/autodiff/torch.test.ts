@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_OPTIONS, type AlexNetOptions } from '../../src/model/alexnet.js';
+import { type AlexNetOptions, DEFAULT_OPTIONS } from '../../src/model/alexnet.js';
 import { modelBytes } from '../../src/model/export.js';
 import { normalTensor } from '../../src/model/random.js';
 import { buildTrainingModel, DEFAULT_TRAINING, type TrainingOptions } from '../../src/model/training.js';
@@ -18,10 +18,18 @@ interface Comparison {
 const CASES: [string, Partial<AlexNetOptions>, Partial<TrainingOptions>][] = [
   ['default (LRN, pool5, l2)', {}, {}],
   ['--no-lrn --conv-weight-grad matmul', { lrn: 'none' }, { convWeightGrad: 'matmul' }],
-  ['CPU formulation: --lrn-impl decomposed --conv-weight-grad matmul --conv-data-grad conv', { lrnImpl: 'decomposed' }, { convWeightGrad: 'matmul', convDataGrad: 'conv' }],
+  [
+    'CPU formulation: --lrn-impl decomposed --conv-weight-grad matmul --conv-data-grad conv',
+    { lrnImpl: 'decomposed' },
+    { convWeightGrad: 'matmul', convDataGrad: 'conv' },
+  ],
   ['--head fc --wrt all', { head: 'fc' }, { wrt: 'all' }],
   ['--lrn paper --lrn-impl decomposed --maxpool-grad mask', { lrn: 'paper', lrnImpl: 'decomposed' }, { maxpoolGrad: 'mask' }],
-  ['--head fc --loss softmax-cross-entropy --batch dynamic --conv-weight-grad matmul', { head: 'fc', classes: 10, batch: 'dynamic' }, { loss: 'softmax-cross-entropy', wrt: 'all', convWeightGrad: 'matmul' }],
+  [
+    '--head fc --loss softmax-cross-entropy --batch dynamic --conv-weight-grad matmul',
+    { head: 'fc', classes: 10, batch: 'dynamic' },
+    { loss: 'softmax-cross-entropy', wrt: 'all', convWeightGrad: 'matmul' },
+  ],
 ];
 
 describe.each(CASES)('gradients of %s match PyTorch autograd (float64)', (_, o, t) => {
@@ -42,7 +50,10 @@ describe.each(CASES)('gradients of %s match PyTorch autograd (float64)', (_, o, 
     writeRaw(dir, 'images.bin', images);
     for (const w of wrt) writeRaw(dir, `${w}_grad.bin`, out[`${w}_grad`]!.data as Float32Array);
     const lossValue = (out.loss!.data as Float32Array)[0]!;
-    writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ loss: training.loss, loss_value: lossValue, wrt, images_shape: shape, labels }));
+    writeFileSync(
+      join(dir, 'manifest.json'),
+      JSON.stringify({ loss: training.loss, loss_value: lossValue, wrt, images_shape: shape, labels }),
+    );
 
     const r = runPython<Comparison>('torch_grads.py', [modelPath, dir]);
     expect(Object.keys(r.grads)).toEqual(wrt);

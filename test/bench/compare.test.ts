@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { compareChartSvg, formatCompareTable, formatThroughputTable, type ReportEntry } from '../../src/bench/compare.js';
 import { gpuPeak } from '../../src/bench/peak.js';
 
-const e = (runtime: string, ep: string, mode: string, ms: number, device = 'dev'): ReportEntry => ({ runtime, ep, mode, batch: 8, mean_s: ms / 1000, sd_s: ms / 10000, device });
+const e = (runtime: string, ep: string, mode: string, ms: number, device = 'dev'): ReportEntry => ({
+  runtime,
+  ep,
+  mode,
+  batch: 8,
+  mean_s: ms / 1000,
+  sd_s: ms / 10000,
+  device,
+});
 
 const REPORTS = [
   e('node', 'cpu', 'forward', 150),
@@ -15,7 +23,9 @@ const REPORTS = [
 
 describe('comparison table and chart', () => {
   it('divides each mean by PyTorch on the same kind of device, n/a where that was not measured', () => {
-    const rows = formatCompareTable(REPORTS).split('\n').map((l) => l.split(/\s{2,}/));
+    const rows = formatCompareTable(REPORTS)
+      .split('\n')
+      .map((l) => l.split(/\s{2,}/));
     expect(rows[0]).toEqual(['runtime/EP', 'forward ms', 'x PyTorch', 'fwd-bwd ms', 'x PyTorch', 'device']);
     expect(rows[1]).toEqual(['node/cpu', '150.00 +/- 15.00', '0.75', '500.00 +/- 50.00', '1.25', 'dev']);
     expect(rows[2]).toEqual(['web/wasm', '300.00 +/- 30.00', '1.50', 'n/a', 'n/a', 'dev']);
@@ -33,7 +43,9 @@ describe('comparison table and chart', () => {
       { ...e('node', 'webgpu', 'forward', 10, 'Some GPU (Dawn over Vulkan)'), flops_per_batch: 42.3e9, tf32: null },
     ];
     expect(formatThroughputTable(REPORTS.filter((r) => r.ep === 'cpu'))).toBeUndefined();
-    const rows = formatThroughputTable(gpu)!.split('\n').map((l) => l.split(/\s{2,}/));
+    const rows = formatThroughputTable(gpu)!
+      .split('\n')
+      .map((l) => l.split(/\s{2,}/));
     expect(rows[0]).toEqual(['runtime/EP', 'mode', 'math', 'TFLOP/s', '% FP32 peak', '% TF32 peak', 'peak (datasheet)']);
     // 42.3 GFLOP in 3.3 ms = 12.82 TFLOP/s = 19.1% of the H100 SXM's 67
     expect(rows[1]).toEqual(['node/cuda', 'forward', 'fp32', '12.82', '19.1%', '-', 'H100 SXM: FP32 67, TF32 494.5 TFLOP/s']);
@@ -59,7 +71,8 @@ describe('comparison table and chart', () => {
     expect(svg).toContain('title &lt;b&gt;');
     expect(svg).toContain('>1 ms</text>');
     expect(svg).toContain('>1000 ms</text>');
-    const width = (ms: string): number => Number(new RegExp(`<rect x="130" y="\\d+" width="([\\d.]+)"[^>]*/>\\n<line[^>]*/>\\n<text[^>]*>${ms}</text>`).exec(svg)![1]);
+    const width = (ms: string): number =>
+      Number(new RegExp(`<rect x="130" y="\\d+" width="([\\d.]+)"[^>]*/>\\n<line[^>]*/>\\n<text[^>]*>${ms}</text>`).exec(svg)![1]);
     // log scale: 10x the time is a fixed step longer
     expect(width('300.0') - width('150.0')).toBeCloseTo(width('400.0') - width('200.0'), 0);
   });

@@ -13,9 +13,43 @@ const grads = graph.outputs.map((o) => o.name).filter((n) => n.endsWith('_grad')
 describe('prefix timing', () => {
   it('groups the nodes the fetches need by layer and direction, in graph order', () => {
     const groups = layerGroups(graph, grads, 'pool5').map((g) => `${g.layer}${g.backward ? "'" : ''}`);
-    expect(groups).toEqual(['conv1', 'lrn1', 'pool1', 'conv2', 'lrn2', 'pool2', 'conv3', 'conv4', 'conv5', 'pool5', 'loss', "loss'", "pool5'", "conv5'", "conv4'", "conv3'", "pool2'", "lrn2'", "conv2'", "pool1'", "lrn1'", "conv1'"]);
+    expect(groups).toEqual([
+      'conv1',
+      'lrn1',
+      'pool1',
+      'conv2',
+      'lrn2',
+      'pool2',
+      'conv3',
+      'conv4',
+      'conv5',
+      'pool5',
+      'loss',
+      "loss'",
+      "pool5'",
+      "conv5'",
+      "conv4'",
+      "conv3'",
+      "pool2'",
+      "lrn2'",
+      "conv2'",
+      "pool1'",
+      "lrn1'",
+      "conv1'",
+    ]);
     // grad_sq_sum is not needed for the gradients themselves
-    expect(layerGroups(graph, ['output'], 'pool5').map((g) => g.layer)).toEqual(['conv1', 'lrn1', 'pool1', 'conv2', 'lrn2', 'pool2', 'conv3', 'conv4', 'conv5', 'pool5']);
+    expect(layerGroups(graph, ['output'], 'pool5').map((g) => g.layer)).toEqual([
+      'conv1',
+      'lrn1',
+      'pool1',
+      'conv2',
+      'lrn2',
+      'pool2',
+      'conv3',
+      'conv4',
+      'conv5',
+      'pool5',
+    ]);
   });
 
   it('cuts the graph after each group: exactly those nodes plus the probe, and every cut runs', async () => {

@@ -6,7 +6,7 @@ import { parseModel } from '../../src/onnx/parse.js';
 import { smallBench } from '../helpers/bench.js';
 
 describe('prepareMode', () => {
-  it("gives forward mode on a training file a graph of the forward part only (ONNX Runtime runs every node, whatever is fetched)", () => {
+  it('gives forward mode on a training file a graph of the forward part only (ONNX Runtime runs every node, whatever is fetched)', () => {
     const o = smallBench('node', 'cpu');
     const bytes = modelBytes(buildTrainingModel(o.model, o.training));
     const p = prepareMode({ ...o, modelFile: { path: 'train.onnx', bytes, metadata: parseModel(bytes).metadata } }, 'forward');
@@ -16,6 +16,8 @@ describe('prepareMode', () => {
     expect(p.fetches).toEqual(['output']);
     expect(p.flops).toBe(prepareMode(o, 'forward').flops);
     // forward-backward keeps the whole training graph
-    expect(prepareMode({ ...o, modelFile: { path: 'train.onnx', bytes, metadata: {} } }, 'forward-backward').parsed.graph.nodes.length).toBeGreaterThan(forward.nodes.length);
+    expect(
+      prepareMode({ ...o, modelFile: { path: 'train.onnx', bytes, metadata: {} } }, 'forward-backward').parsed.graph.nodes.length,
+    ).toBeGreaterThan(forward.nodes.length);
   });
 });

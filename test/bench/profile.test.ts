@@ -4,7 +4,11 @@ import { formatLayerTable, perLayer } from '../../src/bench/profile.js';
 describe('per-layer profile', () => {
   it('averages kernel time per step and orders rows as the network', () => {
     const ev = (node: string, dur: number) => ({ node, op: 'X', provider: 'CPUExecutionProvider', dur, run: 1, clock: 'host' as const });
-    const rows = perLayer([ev('pool1', 1000), ev('conv1.conv', 4000), ev('conv1.conv.grad.d1', 8000), ev('lrn1', 2000), ev('conv2.conv', 6000)], 2, 'pool5');
+    const rows = perLayer(
+      [ev('pool1', 1000), ev('conv1.conv', 4000), ev('conv1.conv.grad.d1', 8000), ev('lrn1', 2000), ev('conv2.conv', 6000)],
+      2,
+      'pool5',
+    );
     expect(rows).toEqual([
       { layer: 'conv1', forward_ms: 2, backward_ms: 4 },
       { layer: 'lrn1', forward_ms: 1, backward_ms: 0 },

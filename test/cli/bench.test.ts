@@ -4,7 +4,26 @@ import { describe, expect, it } from 'vitest';
 import { cli, tempDir } from '../helpers/cli.js';
 
 const SMALL = ['--batch', '1', '--image-size', '67', '--steps', '3', '--burn-in', '1', '--log-every', '1'];
-const FIELDS = ['runtime', 'ep', 'mode', 'batch', 'steps', 'burn_in', 'mean_s', 'sd_s', 'min_s', 'p50_s', 'p90_s', 'p99_s', 'max_s', 'images_per_s', 'gflops_per_s', 'ort_version', 'device', 'fallback_nodes'];
+const FIELDS = [
+  'runtime',
+  'ep',
+  'mode',
+  'batch',
+  'steps',
+  'burn_in',
+  'mean_s',
+  'sd_s',
+  'min_s',
+  'p50_s',
+  'p90_s',
+  'p99_s',
+  'max_s',
+  'images_per_s',
+  'gflops_per_s',
+  'ort_version',
+  'device',
+  'fallback_nodes',
+];
 
 describe('alexnet-onnx bench (CPU EP)', () => {
   it("prints the seeds' lines for both modes, the summary table, and writes the JSON report", () => {
@@ -62,10 +81,39 @@ describe('alexnet-onnx bench (CPU EP)', () => {
     const json = join(tempDir(), 'r.json');
     const r = cli(['bench', ...SMALL, '--profile', '2', '--profile-method', 'prefix', '--json', json]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^Forward-backward per layer \(prefix timing: step time up to each layer minus up to the one before, mean of 2 steps each\):$/m);
+    expect(r.stdout).toMatch(
+      /^Forward-backward per layer \(prefix timing: step time up to each layer minus up to the one before, mean of 2 steps each\):$/m,
+    );
     const report = JSON.parse(readFileSync(json, 'utf8')) as { profile: { layer: string }[] }[];
-    expect(report[0]!.profile.map((p) => p.layer)).toEqual(['(run)', 'conv1', 'lrn1', 'pool1', 'conv2', 'lrn2', 'pool2', 'conv3', 'conv4', 'conv5', 'pool5', '(fetch)']);
-    expect(report[1]!.profile.map((p) => p.layer)).toEqual(['(run)', 'conv1', 'lrn1', 'pool1', 'conv2', 'lrn2', 'pool2', 'conv3', 'conv4', 'conv5', 'pool5', 'loss', '(fetch)']);
+    expect(report[0]!.profile.map((p) => p.layer)).toEqual([
+      '(run)',
+      'conv1',
+      'lrn1',
+      'pool1',
+      'conv2',
+      'lrn2',
+      'pool2',
+      'conv3',
+      'conv4',
+      'conv5',
+      'pool5',
+      '(fetch)',
+    ]);
+    expect(report[1]!.profile.map((p) => p.layer)).toEqual([
+      '(run)',
+      'conv1',
+      'lrn1',
+      'pool1',
+      'conv2',
+      'lrn2',
+      'pool2',
+      'conv3',
+      'conv4',
+      'conv5',
+      'pool5',
+      'loss',
+      '(fetch)',
+    ]);
   });
 
   it('benches an exported file; a forward-only file defaults to forward mode', () => {
@@ -83,12 +131,34 @@ describe('alexnet-onnx bench (CPU EP)', () => {
     const b = cli(['bench', '--model', grad, '--batch', '2', '--steps', '2', '--burn-in', '0', '--json', join(dir, 'b.json')]);
     expect(b.status).toBe(0);
     const modes = JSON.parse(readFileSync(join(dir, 'b.json'), 'utf8')) as { mode: string; batch: number }[];
-    expect(modes.map((m) => [m.mode, m.batch])).toEqual([['forward', 2], ['forward-backward', 2]]);
+    expect(modes.map((m) => [m.mode, m.batch])).toEqual([
+      ['forward', 2],
+      ['forward-backward', 2],
+    ]);
   });
 
   it("refuses a --model file whose training Dropout op onnxruntime-web's WebGPU build cannot run, from the file's metadata", () => {
     const file = join(tempDir(), 'd.onnx');
-    expect(cli(['export', '--grad', '--batch', '1', '--image-size', '67', '--head', 'fc', '--classes', '10', '--dropout', '0.5', '--dropout-impl', 'op', '-o', file]).status).toBe(0);
+    expect(
+      cli([
+        'export',
+        '--grad',
+        '--batch',
+        '1',
+        '--image-size',
+        '67',
+        '--head',
+        'fc',
+        '--classes',
+        '10',
+        '--dropout',
+        '0.5',
+        '--dropout-impl',
+        'op',
+        '-o',
+        file,
+      ]).status,
+    ).toBe(0);
     const r = cli(['bench', '--runtime', 'web', '--ep', 'webgpu', '--model', file, '--steps', '1']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/no kernel for the training graph's Dropout op/);
@@ -98,10 +168,26 @@ describe('alexnet-onnx bench (CPU EP)', () => {
     [['--ep', 'tpu'], 2, /ep.*Given: "tpu".*Choices: "cpu", "cuda", "webgpu", "wasm"/],
     [['--runtime', 'web', '--ep', 'cuda'], 2, /--ep cuda is not an EP of --runtime web \(choose wasm, webgpu\)/],
     [['--ep', 'wasm'], 2, /--ep wasm is not an EP of --runtime node \(choose cpu, cuda, webgpu\)/],
-    [['--ep', 'cuda', '--profile', '2', '--profile-method', 'profiler'], 2, /--profile-method profiler does not work on the CUDA EP: .* times each kernel's launch on the host, not its run on the GPU/],
-    [['--runtime', 'web', '--profile', '2', '--profile-method', 'profiler'], 2, /--profile-method profiler needs --runtime node: .*use prefix/],
-    [['--runtime', 'web', '--ep', 'webgpu', '--head', 'fc', '--dropout', '0.5', '--dropout-impl', 'op'], 2, /WebGPU build has no kernel for the training graph's Dropout op: use --dropout-impl decomposed/],
-    [['--runtime', 'browser', '--browser', '/nonexistent/chromium'], 1, /no browser at \/nonexistent\/chromium: install Debian's chromium \(apt-get install chromium\) or give --browser PATH/],
+    [
+      ['--ep', 'cuda', '--profile', '2', '--profile-method', 'profiler'],
+      2,
+      /--profile-method profiler does not work on the CUDA EP: .* times each kernel's launch on the host, not its run on the GPU/,
+    ],
+    [
+      ['--runtime', 'web', '--profile', '2', '--profile-method', 'profiler'],
+      2,
+      /--profile-method profiler needs --runtime node: .*use prefix/,
+    ],
+    [
+      ['--runtime', 'web', '--ep', 'webgpu', '--head', 'fc', '--dropout', '0.5', '--dropout-impl', 'op'],
+      2,
+      /WebGPU build has no kernel for the training graph's Dropout op: use --dropout-impl decomposed/,
+    ],
+    [
+      ['--runtime', 'browser', '--browser', '/nonexistent/chromium'],
+      1,
+      /no browser at \/nonexistent\/chromium: install Debian's chromium \(apt-get install chromium\) or give --browser PATH/,
+    ],
     [['--batch', '0'], 2, /--batch must be a positive integer or 'dynamic', got '?0'?/],
     [['--batch', 'dynamic'], 2, /--batch must be a number for bench/],
     [['--steps', '0'], 2, /--steps must be an integer >= 1, got 0/],
@@ -129,7 +215,9 @@ describe('alexnet-onnx bench (CPU EP)', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^alexnet-onnx bench: onnxruntime-web 1\.29\.0 in Node, EP wasm, /m);
-    expect(r.stdout).toMatch(/ONNX Runtime 1\.29\.0 \(onnxruntime-web in Node\), EP wasm, device: .*\(WebAssembly SIMD, 1 thread, V8 TurboFan only\)/);
+    expect(r.stdout).toMatch(
+      /ONNX Runtime 1\.29\.0 \(onnxruntime-web in Node\), EP wasm, device: .*\(WebAssembly SIMD, 1 thread, V8 TurboFan only\)/,
+    );
     const report = JSON.parse(readFileSync(json, 'utf8')) as Record<string, unknown>[];
     for (const m of report) {
       for (const f of FIELDS) expect(m, f).toHaveProperty(f);

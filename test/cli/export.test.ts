@@ -65,6 +65,7 @@ describe('alexnet-onnx export', () => {
   it('has help text naming every model option', () => {
     const r = cli(['export', '--help']);
     expect(r.status).toBe(0);
-    for (const o of ['--batch', '--image-size', '--lrn', '--head', '--classes', '--dropout', '--seed', '--output']) expect(r.stdout).toContain(o);
+    for (const o of ['--batch', '--image-size', '--lrn', '--head', '--classes', '--dropout', '--seed', '--output'])
+      expect(r.stdout).toContain(o);
   });
 });

@@ -17,7 +17,10 @@ describe('alexnet-onnx serve', () => {
     const r = await fetch(`${origin}/`);
     expect(r.status).toBe(200);
     expect(r.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
-    const job = (await (await fetch(`${origin}/api/job?ep=webgpu&mode=forward-backward&batch=2&imageSize=67`)).json()) as { job: { ep: string; fetches: string[] }; info: { formulation: string } };
+    const job = (await (await fetch(`${origin}/api/job?ep=webgpu&mode=forward-backward&batch=2&imageSize=67`)).json()) as {
+      job: { ep: string; fetches: string[] };
+      info: { formulation: string };
+    };
     expect(job.job.ep).toBe('webgpu');
     expect(job.job.fetches).toHaveLength(10);
     expect(job.info.formulation).toBe('LRN decomposed, MaxPool grad mask, conv weight grad conv, conv data grad convtranspose');

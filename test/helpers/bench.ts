@@ -1,4 +1,4 @@
-import { benchOptions, type BenchRequest } from '../../src/bench/options.js';
+import { type BenchRequest, benchOptions } from '../../src/bench/options.js';
 import { runBench } from '../../src/bench/run.js';
 import type { BenchOptions, ModeResult } from '../../src/bench/types.js';
 import type { Ep, RuntimeName } from '../../src/common/eps.js';
@@ -32,4 +32,5 @@ export async function benchWithLines(o: BenchOptions): Promise<{ results: ModeRe
 
 /** The seeds' step line and summary line. */
 export const STEP_LINE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}: step \d+, duration = \d+\.\d{3}$/;
-export const SUMMARY_LINE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}: (Forward|Forward-backward) across \d+ steps, \d+\.\d{3} \+\/- \d+\.\d{3} sec \/ batch$/;
+export const SUMMARY_LINE =
+  /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}: (Forward|Forward-backward) across \d+ steps, \d+\.\d{3} \+\/- \d+\.\d{3} sec \/ batch$/;

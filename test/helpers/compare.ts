@@ -21,6 +21,8 @@ export function expectSameOutputs(got: ModeResult, want: ModeResult, tolerance: 
   expect(names.length).toBeGreaterThan(0);
   for (const name of names) {
     expect(got.outputs![name]!.dims, name).toEqual(want.outputs![name]!.dims);
-    expect(relativeError(got.outputs![name]!.data, want.outputs![name]!.data), `${got.runtime}/${got.ep} ${got.mode} ${name}`).toBeLessThan(tolerance);
+    expect(relativeError(got.outputs![name]!.data, want.outputs![name]!.data), `${got.runtime}/${got.ep} ${got.mode} ${name}`).toBeLessThan(
+      tolerance,
+    );
   }
 }

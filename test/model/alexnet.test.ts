@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { buildAlexNet, DEFAULT_OPTIONS, minImageSize, pool5Size, samePads, validateOptions, type AlexNetOptions } from '../../src/model/alexnet.js';
+import {
+  type AlexNetOptions,
+  buildAlexNet,
+  DEFAULT_OPTIONS,
+  minImageSize,
+  pool5Size,
+  samePads,
+  validateOptions,
+} from '../../src/model/alexnet.js';
 import { buildForwardModel } from '../../src/model/export.js';
 import { Random } from '../../src/model/random.js';
 
@@ -36,9 +44,20 @@ describe('AlexNet', () => {
     expect(net.builder.inputs.map((i) => i.name)).toEqual(['images']);
   });
 
-  it('names parameters readably, in the seeds\' order', () => {
+  it("names parameters readably, in the seeds' order", () => {
     const net = buildAlexNet(opts({ head: 'fc' }));
-    expect(net.convParams).toEqual(['conv1.weight', 'conv1.bias', 'conv2.weight', 'conv2.bias', 'conv3.weight', 'conv3.bias', 'conv4.weight', 'conv4.bias', 'conv5.weight', 'conv5.bias']);
+    expect(net.convParams).toEqual([
+      'conv1.weight',
+      'conv1.bias',
+      'conv2.weight',
+      'conv2.bias',
+      'conv3.weight',
+      'conv3.bias',
+      'conv4.weight',
+      'conv4.bias',
+      'conv5.weight',
+      'conv5.bias',
+    ]);
     expect(net.fcParams).toEqual(['fc6.weight', 'fc6.bias', 'fc7.weight', 'fc7.bias', 'fc8.weight', 'fc8.bias']);
   });
 
@@ -76,7 +95,9 @@ describe('AlexNet', () => {
     expect(Math.sqrt(sq / w.length)).toBeGreaterThan(0.085);
     expect(Math.sqrt(sq / w.length)).toBeLessThan(0.091);
     expect([...(net.builder.initializers.find((i) => i.name === 'conv1.bias')!.data as Float32Array)].every((v) => v === 0)).toBe(true);
-    expect([...(net.builder.initializers.find((i) => i.name === 'fc8.bias')!.data as Float32Array)].every((v) => v === Math.fround(0.1))).toBe(true);
+    expect(
+      [...(net.builder.initializers.find((i) => i.name === 'fc8.bias')!.data as Float32Array)].every((v) => v === Math.fround(0.1)),
+    ).toBe(true);
   });
 
   it('gives each tensor its own stream: conv weights do not depend on the head', () => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_OPTIONS, type AlexNetOptions } from '../../src/model/alexnet.js';
+import { type AlexNetOptions, DEFAULT_OPTIONS } from '../../src/model/alexnet.js';
 import { exportModel } from '../../src/model/export.js';
 import { cli, tempDir } from '../helpers/cli.js';
 import { runPython } from '../helpers/python.js';
@@ -51,7 +51,11 @@ describe.each(VARIANTS)('exported variant %s', (name, o, outShape) => {
     expect(session.inputNames).toEqual(['images']);
     expect(session.outputNames).toEqual(['output']);
     const n = 2 * 3 * options.imageSize * options.imageSize;
-    const images = new ort.Tensor('float32', new Float32Array(n).map((_, i) => Math.sin(i) * 0.1), [2, 3, options.imageSize, options.imageSize]);
+    const images = new ort.Tensor(
+      'float32',
+      new Float32Array(n).map((_, i) => Math.sin(i) * 0.1),
+      [2, 3, options.imageSize, options.imageSize],
+    );
     const out = (await session.run({ images })).output!;
     expect(out.dims).toEqual(outShape);
     expect([...(out.data as Float32Array)].every(Number.isFinite)).toBe(true);

@@ -22,10 +22,22 @@ describe('the formulation table', () => {
     }
   });
 
-  it("resolves auto per EP and keeps explicit choices; refuses what the table does not offer", () => {
-    expect(formulationFor('webgpu')).toEqual({ lrnImpl: 'decomposed', dropoutImpl: 'decomposed', maxpoolGrad: 'mask', convWeightGrad: 'conv', convDataGrad: 'convtranspose' });
-    expect(formulationFor('cpu', { lrnImpl: 'op', maxpoolGrad: 'auto' })).toMatchObject({ lrnImpl: 'op', maxpoolGrad: 'scatter', convWeightGrad: 'matmul' });
-    expect(() => formulationFor('cpu', { convDataGrad: 'fft' })).toThrow(/--conv-data-grad must be one of auto, convtranspose, conv, got fft/);
+  it('resolves auto per EP and keeps explicit choices; refuses what the table does not offer', () => {
+    expect(formulationFor('webgpu')).toEqual({
+      lrnImpl: 'decomposed',
+      dropoutImpl: 'decomposed',
+      maxpoolGrad: 'mask',
+      convWeightGrad: 'conv',
+      convDataGrad: 'convtranspose',
+    });
+    expect(formulationFor('cpu', { lrnImpl: 'op', maxpoolGrad: 'auto' })).toMatchObject({
+      lrnImpl: 'op',
+      maxpoolGrad: 'scatter',
+      convWeightGrad: 'matmul',
+    });
+    expect(() => formulationFor('cpu', { convDataGrad: 'fft' })).toThrow(
+      /--conv-data-grad must be one of auto, convtranspose, conv, got fft/,
+    );
   });
 
   it('describes auto by the EPs that pick each choice', () => {
@@ -34,17 +46,35 @@ describe('the formulation table', () => {
 
   it('round-trips through the options and the metadata of an exported training graph', () => {
     const f = formulationFor('cpu');
-    const { model, training } = withFormulation({ ...DEFAULT_OPTIONS, batch: 1, imageSize: 67, head: 'fc', dropout: 0.5 }, DEFAULT_TRAINING, f);
+    const { model, training } = withFormulation(
+      { ...DEFAULT_OPTIONS, batch: 1, imageSize: 67, head: 'fc', dropout: 0.5 },
+      DEFAULT_TRAINING,
+      f,
+    );
     expect(formulationOfOptions(model, training)).toEqual(f);
     const meta = buildTrainingModel(model, training).info.metadata;
     for (const k of FORMULATION_KEYS) expect(meta[FORMULATIONS[k].metadata], k).toBe(f[k]);
     const report = formulationFromMetadata(meta, true);
     expect(report).toEqual(formulationReport(f, true, 0.5));
-    expect(describeFormulation(report)).toBe('LRN decomposed, dropout op, MaxPool grad scatter, conv weight grad matmul, conv data grad conv');
+    expect(describeFormulation(report)).toBe(
+      'LRN decomposed, dropout op, MaxPool grad scatter, conv weight grad matmul, conv data grad conv',
+    );
   });
 
   it("marks what does not apply with '-', and reads files that predate a key with its legacy value", () => {
-    expect(formulationReport(EXPORT_FORMULATION, false, 0)).toEqual({ lrn_impl: 'op', dropout_impl: '-', maxpool_grad: '-', conv_weight_grad: '-', conv_data_grad: '-' });
-    expect(formulationFromMetadata({}, true)).toEqual({ lrn_impl: 'unknown', dropout_impl: '-', maxpool_grad: 'unknown', conv_weight_grad: 'unknown', conv_data_grad: 'convtranspose' });
+    expect(formulationReport(EXPORT_FORMULATION, false, 0)).toEqual({
+      lrn_impl: 'op',
+      dropout_impl: '-',
+      maxpool_grad: '-',
+      conv_weight_grad: '-',
+      conv_data_grad: '-',
+    });
+    expect(formulationFromMetadata({}, true)).toEqual({
+      lrn_impl: 'unknown',
+      dropout_impl: '-',
+      maxpool_grad: 'unknown',
+      conv_weight_grad: 'unknown',
+      conv_data_grad: 'convtranspose',
+    });
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIONS } from '../../src/model/alexnet.js';
 import { buildForwardModel } from '../../src/model/export.js';
 import { FORMULATIONS } from '../../src/model/formulation.js';
-import { finalLayer, GRAD_SQ_SUM, IMAGES, isGradient, LABELS, layerOf, LOSS, OUTPUT } from '../../src/model/names.js';
+import { finalLayer, GRAD_SQ_SUM, IMAGES, isGradient, LABELS, LOSS, layerOf, OUTPUT } from '../../src/model/names.js';
 import { buildTrainingModel, DEFAULT_TRAINING } from '../../src/model/training.js';
 
 describe('graph names', () => {
@@ -41,9 +41,24 @@ describe('graph names', () => {
     ];
     for (const v of variants) {
       for (const f of [0, 1]) {
-        const pick = <K extends keyof typeof FORMULATIONS>(k: K) => FORMULATIONS[k].choices[f] as (typeof FORMULATIONS)[K]['choices'][number];
-        const options = { ...DEFAULT_OPTIONS, batch: 2, imageSize: 67, classes: 10, ...v, lrnImpl: pick('lrnImpl'), dropoutImpl: pick('dropoutImpl') };
-        const training = { ...DEFAULT_TRAINING, wrt: 'all' as const, maxpoolGrad: pick('maxpoolGrad'), convWeightGrad: pick('convWeightGrad'), convDataGrad: pick('convDataGrad') };
+        const pick = <K extends keyof typeof FORMULATIONS>(k: K) =>
+          FORMULATIONS[k].choices[f] as (typeof FORMULATIONS)[K]['choices'][number];
+        const options = {
+          ...DEFAULT_OPTIONS,
+          batch: 2,
+          imageSize: 67,
+          classes: 10,
+          ...v,
+          lrnImpl: pick('lrnImpl'),
+          dropoutImpl: pick('dropoutImpl'),
+        };
+        const training = {
+          ...DEFAULT_TRAINING,
+          wrt: 'all' as const,
+          maxpoolGrad: pick('maxpoolGrad'),
+          convWeightGrad: pick('convWeightGrad'),
+          convDataGrad: pick('convDataGrad'),
+        };
         const graph = buildTrainingModel(options, training).graph;
         const unplaced = graph.nodes.map((n) => n.name).filter((n) => layerOf(n, finalLayer(v.head)).layer === '(runtime)');
         expect(unplaced, `${JSON.stringify(v)} formulation ${f}`).toEqual([]);

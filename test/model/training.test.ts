@@ -1,19 +1,31 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_OPTIONS, type AlexNetOptions } from '../../src/model/alexnet.js';
+import { type AlexNetOptions, DEFAULT_OPTIONS } from '../../src/model/alexnet.js';
 import { buildForwardModel, modelBytes } from '../../src/model/export.js';
-import { buildTrainingModel, DEFAULT_TRAINING, validateTraining, type TrainingOptions } from '../../src/model/training.js';
+import { buildTrainingModel, DEFAULT_TRAINING, type TrainingOptions, validateTraining } from '../../src/model/training.js';
 import { tempDir } from '../helpers/cli.js';
 import { runPython } from '../helpers/python.js';
 
 const VARIANTS: [string, Partial<AlexNetOptions>, Partial<TrainingOptions>][] = [
   ['default', {}, {}],
   ['webgpu formulation', { lrnImpl: 'decomposed' }, { maxpoolGrad: 'mask' }],
-  ['cpu formulation (decomposed LRN, matmul weight grad, conv data grad)', { lrnImpl: 'decomposed' }, { convWeightGrad: 'matmul', convDataGrad: 'conv' }],
+  [
+    'cpu formulation (decomposed LRN, matmul weight grad, conv data grad)',
+    { lrnImpl: 'decomposed' },
+    { convWeightGrad: 'matmul', convDataGrad: 'conv' },
+  ],
   ['fc, all, dropout', { head: 'fc', classes: 10, dropout: 0.5 }, { wrt: 'all' }],
-  ['fc, all, decomposed dropout (web WebGPU formulation)', { head: 'fc', classes: 10, dropout: 0.5, dropoutImpl: 'decomposed', lrnImpl: 'decomposed' }, { wrt: 'all', maxpoolGrad: 'mask' }],
-  ['fc, softmax-cross-entropy, dynamic batch, matmul weight grad', { head: 'fc', classes: 10, batch: 'dynamic' }, { loss: 'softmax-cross-entropy', wrt: 'all', convWeightGrad: 'matmul' }],
+  [
+    'fc, all, decomposed dropout (web WebGPU formulation)',
+    { head: 'fc', classes: 10, dropout: 0.5, dropoutImpl: 'decomposed', lrnImpl: 'decomposed' },
+    { wrt: 'all', maxpoolGrad: 'mask' },
+  ],
+  [
+    'fc, softmax-cross-entropy, dynamic batch, matmul weight grad',
+    { head: 'fc', classes: 10, batch: 'dynamic' },
+    { loss: 'softmax-cross-entropy', wrt: 'all', convWeightGrad: 'matmul' },
+  ],
 ];
 
 describe.each(VARIANTS)('training graph: %s', (_, o, t) => {
@@ -60,6 +72,8 @@ describe.each(VARIANTS)('training graph: %s', (_, o, t) => {
 
 describe('training options', () => {
   it('refuses softmax-cross-entropy without class scores', () => {
-    expect(validateTraining(DEFAULT_OPTIONS, { ...DEFAULT_TRAINING, loss: 'softmax-cross-entropy' })).toEqual(['--loss softmax-cross-entropy needs class scores: add --head fc']);
+    expect(validateTraining(DEFAULT_OPTIONS, { ...DEFAULT_TRAINING, loss: 'softmax-cross-entropy' })).toEqual([
+      '--loss softmax-cross-entropy needs class scores: add --head fc',
+    ]);
   });
 });

@@ -1,19 +1,24 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_OPTIONS } from '../../src/model/alexnet.js';
+import { buildForwardModel, modelBytes } from '../../src/model/export.js';
 import { GraphBuilder } from '../../src/onnx/builder.js';
+import { parseModel } from '../../src/onnx/parse.js';
 import { decodeModel } from '../../src/onnx/proto.js';
 import { encodeModel, IR_VERSION, OPSET } from '../../src/onnx/serialize.js';
 import { attr } from '../../src/onnx/types.js';
-import { parseModel } from '../../src/onnx/parse.js';
-import { DEFAULT_OPTIONS } from '../../src/model/alexnet.js';
-import { buildForwardModel, modelBytes } from '../../src/model/export.js';
 
 const info = { producerName: 'test', producerVersion: '0', doc: 'd', metadata: { b: '2', a: '1' } };
 
 function lrnGraph() {
   const b = new GraphBuilder('g');
   const x = b.input('x', { dtype: 'float32', shape: [1, 8, 4, 4] });
-  const y = b.op1('LRN', [x], { size: attr.int(5), alpha: attr.float(1e-4), beta: attr.float(0.75), bias: attr.float(1.0) }, { name: 'lrn' });
+  const y = b.op1(
+    'LRN',
+    [x],
+    { size: attr.int(5), alpha: attr.float(1e-4), beta: attr.float(0.75), bias: attr.float(1.0) },
+    { name: 'lrn' },
+  );
   b.output(y);
   return b.build();
 }
@@ -51,8 +56,15 @@ describe('serialization', () => {
     const bytes = modelBytes(model);
     const parsed = parseModel(bytes);
     const shape = parsed.graph.initializers.find((i) => i.dtype === 'int64')!;
-    expect(Array.from(shape.data as BigInt64Array)).toEqual(Array.from(model.graph.initializers.find((i) => i.name === shape.name)!.data as BigInt64Array));
-    const again = encodeModel(parsed.graph, { producerName: parsed.proto.producerName, producerVersion: parsed.proto.producerVersion, doc: parsed.proto.docString, metadata: parsed.metadata });
+    expect(Array.from(shape.data as BigInt64Array)).toEqual(
+      Array.from(model.graph.initializers.find((i) => i.name === shape.name)!.data as BigInt64Array),
+    );
+    const again = encodeModel(parsed.graph, {
+      producerName: parsed.proto.producerName,
+      producerVersion: parsed.proto.producerVersion,
+      doc: parsed.proto.docString,
+      metadata: parsed.metadata,
+    });
     expect(Buffer.from(again).equals(Buffer.from(bytes))).toBe(true);
   });
 
@@ -81,7 +93,11 @@ describe('shape rules', () => {
     const b = new GraphBuilder('g');
     const dy = b.input('dy', { dtype: 'float32', shape: [2, 64, 56, 56] });
     const w = b.initializer('w', 'float32', [64, 3, 11, 11], new Float32Array(64 * 3 * 121));
-    const dx = b.op1('ConvTranspose', [dy, w], { strides: attr.ints([4, 4]), pads: attr.ints([3, 3, 4, 4]), output_padding: attr.ints([0, 0]) });
+    const dx = b.op1('ConvTranspose', [dy, w], {
+      strides: attr.ints([4, 4]),
+      pads: attr.ints([3, 3, 4, 4]),
+      output_padding: attr.ints([0, 0]),
+    });
     expect(b.typeOf(dx).shape).toEqual([2, 3, 224, 224]);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openBrowserBench } from '../../src/runners/browser.js';
-import { benchWithLines, smallBench, STEP_LINE, SUMMARY_LINE } from '../helpers/bench.js';
+import { benchWithLines, STEP_LINE, SUMMARY_LINE, smallBench } from '../helpers/bench.js';
 import { expectSameOutputs } from '../helpers/compare.js';
 
 /**
@@ -38,12 +38,31 @@ describe('onnxruntime-web in the browser', () => {
 
   it('times layers by prefix timing in the page (--profile): each cut of the graph as its own job', async () => {
     const { results, lines } = await benchWithLines(smallBench('browser', 'wasm', { modes: ['forward'], profileSteps: 2 }));
-    expect(lines.some((l) => l.startsWith('Forward per layer (prefix timing: step time up to each layer minus up to the one before, mean of 2 steps each):\n'))).toBe(true);
-    expect(results[0]!.profile!.map((r) => r.layer)).toEqual(['(run)', 'conv1', 'lrn1', 'pool1', 'conv2', 'lrn2', 'pool2', 'conv3', 'conv4', 'conv5', 'pool5', '(fetch)']);
+    expect(
+      lines.some((l) =>
+        l.startsWith('Forward per layer (prefix timing: step time up to each layer minus up to the one before, mean of 2 steps each):\n'),
+      ),
+    ).toBe(true);
+    expect(results[0]!.profile!.map((r) => r.layer)).toEqual([
+      '(run)',
+      'conv1',
+      'lrn1',
+      'pool1',
+      'conv2',
+      'lrn2',
+      'pool2',
+      'conv3',
+      'conv4',
+      'conv5',
+      'pool5',
+      '(fetch)',
+    ]);
     expect(results[0]!.profile!.find((r) => r.layer === '(run)')!.forward_ms).toBeGreaterThan(0);
   });
 
   it('names the missing browser', async () => {
-    await expect(openBrowserBench({ browserPath: '/nonexistent/chromium' })).rejects.toThrow(/no browser at \/nonexistent\/chromium: install Debian's chromium/);
+    await expect(openBrowserBench({ browserPath: '/nonexistent/chromium' })).rejects.toThrow(
+      /no browser at \/nonexistent\/chromium: install Debian's chromium/,
+    );
   });
 });

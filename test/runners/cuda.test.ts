@@ -21,7 +21,9 @@ describe('CUDA EP set-up', () => {
   it('leaves TF32 to the CUDA EP with --tf32, and refuses it when the environment turns TF32 off', async () => {
     vi.resetModules();
     const { setCudaTf32 } = await import('../../src/runners/cuda.js');
-    expect(() => setCudaTf32(true, { NVIDIA_TF32_OVERRIDE: '0' })).toThrow(/NVIDIA_TF32_OVERRIDE=0 in the environment turns it off.*unset it/);
+    expect(() => setCudaTf32(true, { NVIDIA_TF32_OVERRIDE: '0' })).toThrow(
+      /NVIDIA_TF32_OVERRIDE=0 in the environment turns it off.*unset it/,
+    );
     const env: NodeJS.ProcessEnv = {};
     setCudaTf32(true, env);
     expect(env).toEqual({});

@@ -20,8 +20,26 @@ describe('onnxruntime-node runner', () => {
     const images = normalTensor(1, 'images', 2 * 3 * 67 * 67, 0.1);
     const parsed = parseModel(bytes);
     parsed.proto.graph!.initializer!.push(tensorProto({ name: 'images', dtype: 'float32', dims: [2, 3, 67, 67], data: images }));
-    const resident = await createNodeRunner({ ep: 'cpu', model: encodeProto(parsed.proto), feeds: {}, fetches: ['output'], threads: 0, graphOpt: 'all', tf32: false, profileDir });
-    const host = await createNodeRunner({ ep: 'cpu', model: bytes, feeds: { images: new Tensor('float32', images, [2, 3, 67, 67]) }, fetches: ['output'], threads: 1, graphOpt: 'all', tf32: false, profileDir });
+    const resident = await createNodeRunner({
+      ep: 'cpu',
+      model: encodeProto(parsed.proto),
+      feeds: {},
+      fetches: ['output'],
+      threads: 0,
+      graphOpt: 'all',
+      tf32: false,
+      profileDir,
+    });
+    const host = await createNodeRunner({
+      ep: 'cpu',
+      model: bytes,
+      feeds: { images: new Tensor('float32', images, [2, 3, 67, 67]) },
+      fetches: ['output'],
+      threads: 1,
+      graphOpt: 'all',
+      tf32: false,
+      profileDir,
+    });
     const a = (await resident.run()).output!.data as Float32Array;
     const b = (await host.run()).output!.data as Float32Array;
     expect(a.length).toBe(2 * 256);
@@ -44,5 +62,4 @@ describe('onnxruntime-node runner', () => {
     expect(fallbackNodes(p, 'webgpu')).toEqual(['lrn1 (LRN)']);
     expect(shortProvider('CUDAExecutionProvider')).toBe('cuda');
   });
-
 });

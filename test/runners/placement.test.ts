@@ -3,7 +3,7 @@ import { fallbackNodes, placementFromLog } from '../../src/runners/placement.js'
 
 const PREFIX = '2026-11-23 12:11:31.445037 [V:onnxruntime:, session_state.cc:1386 VerifyEachNodeIsAssignedToAnEp]';
 
-describe('placement from ORT\'s verbose log', () => {
+describe("placement from ORT's verbose log", () => {
   it('reads per-provider node lists', () => {
     const p = placementFromLog([
       `${PREFIX} Node placements`,

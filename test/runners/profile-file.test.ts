@@ -5,7 +5,13 @@ import { readProfile } from '../../src/runners/profile-file.js';
 import { tempDir } from '../helpers/cli.js';
 
 const run = (ts: number) => ({ cat: 'Session', name: 'model_run', ts, dur: 100 });
-const node = (name: string, provider: string, ts: number, dur: number) => ({ cat: 'Node', name: `${name}_kernel_time`, ts, dur, args: { op_name: 'Op', provider } });
+const node = (name: string, provider: string, ts: number, dur: number) => ({
+  cat: 'Node',
+  name: `${name}_kernel_time`,
+  ts,
+  dur,
+  args: { op_name: 'Op', provider },
+});
 const dispatch = (name: string, ts: number, dur: number) => ({ cat: 'Api', name: `${name}&Conv&Conv2dMM`, ts, dur });
 
 describe("ONNX Runtime's profile file", () => {

@@ -19,14 +19,22 @@ describe.skipIf(!icd)(`onnxruntime-web webgpu in Node${icd ? '' : ` skipped: ${w
       ['web', 'webgpu', 'forward', []],
       ['web', 'webgpu', 'forward-backward', []],
     ]);
-    expect(web.results[1]!.formulation).toEqual({ lrn_impl: 'decomposed', dropout_impl: '-', maxpool_grad: 'mask', conv_weight_grad: 'conv', conv_data_grad: 'convtranspose' });
+    expect(web.results[1]!.formulation).toEqual({
+      lrn_impl: 'decomposed',
+      dropout_impl: '-',
+      maxpool_grad: 'mask',
+      conv_weight_grad: 'conv',
+      conv_data_grad: 'convtranspose',
+    });
     expect(web.results[0]!.device).toContain('Dawn, npm webgpu');
     expect(web.results[0]!.device).toContain('V8 Liftoff only');
     for (let i = 0; i < 2; i++) expectSameOutputs(web.results[i]!, node.results[i]!, 1e-3);
   }, 400_000);
 
   it('refuses the WebAssembly-only build in the same process once the WebGPU build has set Liftoff-only compilation', async () => {
-    await expect(benchWithLines(smallBench('web', 'wasm'))).rejects.toThrow(/compiles WebAssembly with V8's Liftoff only .* time --ep wasm in a separate process/);
+    await expect(benchWithLines(smallBench('web', 'wasm'))).rejects.toThrow(
+      /compiles WebAssembly with V8's Liftoff only .* time --ep wasm in a separate process/,
+    );
   });
 
   it('says why it cannot use more than one WebAssembly thread in Node', async () => {

@@ -1,7 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { Tensor } from 'onnxruntime-common';
 import { describe, expect, inject, it } from 'vitest';
 import { DEFAULT_OPTIONS } from '../../src/model/alexnet.js';
@@ -21,7 +21,10 @@ const why = inject('vulkanIcdProblem');
 const SMALL = ['--batch', '1', '--image-size', '67', '--steps', '2', '--burn-in', '0'];
 
 function bench(args: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, 'bench', '--ep', 'webgpu', ...SMALL, ...args], { encoding: 'utf8', env: { ...process.env, VK_DRIVER_FILES: icd } });
+  const r = spawnSync(process.execPath, [BIN, 'bench', '--ep', 'webgpu', ...SMALL, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, VK_DRIVER_FILES: icd },
+  });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -64,11 +67,38 @@ describe.skipIf(!icd)(`WebGPU EP (onnxruntime-node)${icd ? '' : ` skipped: ${why
     const options = { ...DEFAULT_OPTIONS, batch: 1, imageSize: 67 };
     const images = new Tensor('float32', normalTensor(5, 'img', 3 * 67 * 67, 0.1), [1, 3, 67, 67]);
     const profileDir = mkdtempSync(join(tmpdir(), 'prof-'));
-    const gpuModel = buildTrainingModel({ ...options, lrnImpl: 'decomposed' }, { loss: 'l2', wrt: 'conv', maxpoolGrad: 'mask', convWeightGrad: 'conv', convDataGrad: 'convtranspose' });
-    const cpuModel = buildTrainingModel(options, { loss: 'l2', wrt: 'conv', maxpoolGrad: 'scatter', convWeightGrad: 'conv', convDataGrad: 'convtranspose' });
+    const gpuModel = buildTrainingModel(
+      { ...options, lrnImpl: 'decomposed' },
+      { loss: 'l2', wrt: 'conv', maxpoolGrad: 'mask', convWeightGrad: 'conv', convDataGrad: 'convtranspose' },
+    );
+    const cpuModel = buildTrainingModel(options, {
+      loss: 'l2',
+      wrt: 'conv',
+      maxpoolGrad: 'scatter',
+      convWeightGrad: 'conv',
+      convDataGrad: 'convtranspose',
+    });
     const fetches = gpuModel.graph.outputs.map((o) => o.name);
-    const gpu = await createNodeRunner({ ep: 'webgpu', model: modelBytes(gpuModel), feeds: { images }, fetches, threads: 0, graphOpt: 'all', tf32: false, profileDir });
-    const cpu = await createNodeRunner({ ep: 'cpu', model: modelBytes(cpuModel), feeds: { images }, fetches, threads: 0, graphOpt: 'all', tf32: false, profileDir });
+    const gpu = await createNodeRunner({
+      ep: 'webgpu',
+      model: modelBytes(gpuModel),
+      feeds: { images },
+      fetches,
+      threads: 0,
+      graphOpt: 'all',
+      tf32: false,
+      profileDir,
+    });
+    const cpu = await createNodeRunner({
+      ep: 'cpu',
+      model: modelBytes(cpuModel),
+      feeds: { images },
+      fetches,
+      threads: 0,
+      graphOpt: 'all',
+      tf32: false,
+      profileDir,
+    });
     const a = await gpu.run();
     const b = await cpu.run();
     for (const name of fetches.filter((n) => n.endsWith('_grad'))) {

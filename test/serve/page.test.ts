@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, DEFAULT_BROWSER } from '../../src/runners/browser.js';
-import { serve } from '../../src/serve/serve.js';
 import type { PageServer } from '../../src/runners/page-server.js';
+import { serve } from '../../src/serve/serve.js';
 import { STEP_LINE, SUMMARY_LINE } from '../helpers/bench.js';
 
 /** Screenshots land here for people to look at (CI keeps the folder as an artifact). */
@@ -19,7 +19,9 @@ async function runFromControls(page: Page, controls: Record<string, string>): Pr
     else await page.fill(`#${id}`, value);
   }
   await page.click('#run');
-  await page.waitForFunction(() => ['Done.', 'Failed.'].includes(document.getElementById('status')!.textContent!), undefined, { timeout: 240_000 });
+  await page.waitForFunction(() => ['Done.', 'Failed.'].includes(document.getElementById('status')!.textContent!), undefined, {
+    timeout: 240_000,
+  });
 }
 
 describe('alexnet-onnx serve: the page in a real browser', () => {
@@ -50,8 +52,12 @@ describe('alexnet-onnx serve: the page in a real browser', () => {
     expect(rows).toHaveLength(3);
     expect(rows[1]).toMatch(/^forward\t\d+\.\d\d/);
     expect(rows[2]).toMatch(/^forward-backward\t\d+\.\d\d/);
-    expect(await page.locator('#results p').innerText()).toMatch(/ONNX Runtime 1\.29\.0 \(onnxruntime-web\), EP wasm, device: .*WebAssembly SIMD, \d+ threads?\)/);
-    const points = await page.locator('#chart svg polyline').evaluateAll((ls) => ls.map((l) => l.getAttribute('points')!.split(' ').length));
+    expect(await page.locator('#results p').innerText()).toMatch(
+      /ONNX Runtime 1\.29\.0 \(onnxruntime-web\), EP wasm, device: .*WebAssembly SIMD, \d+ threads?\)/,
+    );
+    const points = await page
+      .locator('#chart svg polyline')
+      .evaluateAll((ls) => ls.map((l) => l.getAttribute('points')!.split(' ').length));
     expect(points).toEqual([6, 6]);
     await page.close();
   });
