@@ -16,7 +16,7 @@ export function graphFlops(graph: Graph): number | undefined {
 
 function shapeOf(graph: Graph, name: string | undefined): number[] | undefined {
   const s = name ? graph.types.get(name)?.shape : undefined;
-  return s && s.every((d): d is number => typeof d === 'number') ? s : undefined;
+  return s?.every((d): d is number => typeof d === 'number') ? s : undefined;
 }
 
 function nodeFlops(graph: Graph, node: Node): number | undefined {

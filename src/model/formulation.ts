@@ -8,7 +8,8 @@ import type { Ep } from '../common/eps.js';
  * Why `auto` picks what it does: WebGPU has no LRN kernel and no MaxPool `Indices` output, and onnxruntime-web's
  * WebGPU build has no training-mode Dropout kernel; on the CPU EP (and wasm, which runs the same kernels) the
  * decomposed LRN, the MatMul weight gradient and the Conv data gradient measured faster (docs/benchmarks.md, "Graph
- * formulations: what `auto` is based on"); CUDA keeps cuDNN's LRN, the Conv weight gradient and ConvTranspose until they are measured on a GPU.
+ * formulations: what `auto` is based on"); CUDA keeps cuDNN's LRN, the Conv weight gradient and ConvTranspose until
+ * they are measured on a GPU.
  */
 interface FormulationSpec<C extends string> {
   /** The command-line option, without dashes. */

@@ -75,7 +75,7 @@ function initializerFromProto(t: onnxProto.onnx.ITensorProto): Initializer {
   const dims = (t.dims ?? []).map(Number);
   const count = numElements(dims);
   let data: TensorData;
-  if (t.rawData && t.rawData.length) {
+  if (t.rawData?.length) {
     if (t.rawData.length !== count * DTYPES[dtype].bytes)
       throw new Error(`initializer ${t.name}: ${t.rawData.length} bytes for dims [${dims}]`);
     // a copy: raw_data is a view into the whole file's buffer, at an offset that need not be aligned (and in Node it

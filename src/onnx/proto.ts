@@ -29,7 +29,7 @@ export function decodeModel(bytes: Uint8Array): ModelProto {
   } catch (err) {
     throw new Error(`not an ONNX model: ${(err as Error).message}`);
   }
-  if (!model.graph || !model.graph.node?.length) throw new Error('not an ONNX model: no graph');
+  if (!model.graph?.node?.length) throw new Error('not an ONNX model: no graph');
   return model;
 }
 

@@ -1,7 +1,7 @@
 import onnxProto from 'onnx-proto';
 import { DTYPES } from './dtypes.js';
 import { tensorProto } from './proto.js';
-import type { Attribute, Graph, Initializer, TensorType } from './types.js';
+import type { Attribute, Graph, TensorType } from './types.js';
 
 // onnx-proto is CommonJS: from an ES module only its default export is reliable at run time.
 const { onnx } = onnxProto;

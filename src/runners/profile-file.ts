@@ -13,8 +13,9 @@ interface TraceEvent {
 /**
  * Reads the kernel events of an ONNX Runtime profile file (Chrome trace JSON), one per node and run. A node event's
  * duration is host time: for a GPU EP only the launch, since kernels run asynchronously (docs/benchmarks.md,
- * "Per-layer times: the two `--profile` methods"). The WebGPU EP also writes the GPU timestamps of each dispatch (category `Api`, named `<node>&<op>&<program>`): where they exist they replace the
- * host time of that EP's nodes, summed per node and run (zero for nodes that dispatch nothing, e.g. Reshape).
+ * "Per-layer times: the two `--profile` methods"). The WebGPU EP also writes the GPU timestamps of each dispatch
+ * (category `Api`, named `<node>&<op>&<program>`): where they exist they replace the host time of that EP's nodes,
+ * summed per node and run (zero for nodes that dispatch nothing, e.g. Reshape).
  */
 export function readProfile(path: string): KernelEvent[] {
   const events = JSON.parse(readFileSync(path, 'utf8')) as TraceEvent[];

@@ -19,9 +19,9 @@ describe.each(['op', 'decomposed'] as const)('Dropout gradient (%s)', (dropoutIm
     for (const name of ['fc6', 'fc6.dropout', 'fc6_grad']) model.graph.outputs.push({ name, type: model.graph.types.get(name)! });
     const images = new ort.Tensor('float32', normalTensor(3, 'img', 2 * 3 * 67 * 67, 0.1), [2, 3, 67, 67]);
     const out = await runOnCpu(model, { images });
-    const before = out['fc6']!.data as Float32Array;
+    const before = out.fc6!.data as Float32Array;
     const after = out['fc6.dropout']!.data as Float32Array;
-    const grad = out['fc6_grad']!.data as Float32Array;
+    const grad = out.fc6_grad!.data as Float32Array;
     let active = 0;
     let dropped = 0;
     for (let i = 0; i < before.length; i++) {
