@@ -24,7 +24,7 @@ export { GRAD_RULES } from './autodiff/rules.js';
 export { graphFlops } from './bench/flops.js';
 export { stepLine, summaryLine } from './bench/format.js';
 export { type LoopOptions, type LoopResult, timeLoop } from './bench/harness.js';
-export { type BenchRequest, benchOptions, plannedFormulation, unsupported } from './bench/options.js';
+export { type BenchRequest, benchOptions, plannedFormulation, resourceProblem, unsupported } from './bench/options.js';
 export { formatSummary } from './bench/report.js';
 export { runBench } from './bench/run.js';
 export { type Statistics, summarize } from './bench/statistics.js';
@@ -48,16 +48,13 @@ export {
   type AlexNetGraph,
   type AlexNetOptions,
   buildAlexNet,
-  CONV_LAYERS,
   DEFAULT_OPTIONS,
   LRN_PRESETS,
   type LrnPreset,
-  minImageSize,
-  pool5Size,
   validateOptions,
 } from './model/alexnet.js';
 export type { BuiltModel } from './model/built.js';
-export { buildForwardModel, type ExportResult, exportModel, formatExportReport, modelBytes } from './model/export.js';
+export { buildForwardModel, type ExportResult, exportModel, exportModelAsync, formatExportReport, modelBytes } from './model/export.js';
 export {
   type ConvDataGrad,
   type ConvWeightGrad,
@@ -75,6 +72,8 @@ export {
   type LrnImpl,
   type MaxPoolGrad,
 } from './model/formulation.js';
+export { CONV_LAYERS, MAX_ONNX_DATA_BYTES, minImageSize, parameterShapes, pool5Size, weightBytes } from './model/layers.js';
+export { estimateMemory, type MemoryEstimate, type MemoryPlan } from './model/memory.js';
 export { finalLayer, GRAD_SQ_SUM, gradName, IMAGES, isGradient, LABELS, LOSS, layerOf, OUTPUT } from './model/names.js';
 export {
   buildTrainingModel,

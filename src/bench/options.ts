@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { availableParallelism, freemem } from 'node:os';
 import { RUNTIME_EPS } from '../common/eps.js';
 import { type AlexNetOptions, DEFAULT_OPTIONS } from '../model/alexnet.js';
 import {
@@ -7,6 +9,8 @@ import {
   formulationFromMetadata,
   formulationReport,
 } from '../model/formulation.js';
+import { MAX_ONNX_DATA_BYTES, weightBytes } from '../model/layers.js';
+import { estimateMemory } from '../model/memory.js';
 import { DEFAULT_TRAINING, formulationOfOptions, type TrainingOptions, withFormulation } from '../model/training.js';
 import { BENCH_MODES, type BenchOptions, DEFAULT_LOOP, type ProfileMethod } from './types.js';
 
@@ -86,4 +90,84 @@ export function unsupported(o: BenchOptions): string | undefined {
   if (plannedFormulation(o).dropout_impl === 'op')
     return "onnxruntime-web's WebGPU build has no kernel for the training graph's Dropout op: use --dropout-impl decomposed (or auto)";
   return undefined;
+}
+
+/** What `resourceProblem` compares a bench against: this machine's logical cores and available memory. */
+export interface Machine {
+  cores: number;
+  /** Bytes a new process can use without swapping or the OOM killer. */
+  availableBytes: number;
+}
+
+/**
+ * Intra-op (or WebAssembly) threads per logical core that `--threads` may ask for. More threads than cores only
+ * contend, but a few per core still lets one see that; each thread costs a stack and ONNX Runtime's per-thread
+ * buffers, and a huge count made a bench hang while its memory grew.
+ */
+export const MAX_THREADS_PER_CORE = 4;
+
+/** The largest `--threads` on a machine with `cores` logical cores. */
+export function maxThreads(cores: number = availableParallelism()): number {
+  return MAX_THREADS_PER_CORE * cores;
+}
+
+/**
+ * Memory available to a new process: Linux's `MemAvailable` (free memory plus the page cache and buffers it can
+ * reclaim), or `os.freemem()` where there is no /proc/meminfo (on Linux that counts only unused pages, far too few).
+ */
+export function availableMemory(): number {
+  try {
+    const kb = /^MemAvailable:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1];
+    if (kb) return Number(kb) * 1024;
+  } catch {
+    // not Linux: fall back below
+  }
+  return freemem();
+}
+
+/** This machine, as `resourceProblem` sees it. */
+export function thisMachine(): Machine {
+  return { cores: availableParallelism(), availableBytes: availableMemory() };
+}
+
+const gb = (bytes: number): string => `${(bytes / 1e9).toFixed(1)} GB`;
+
+/**
+ * What this machine cannot give a bench, found from the options alone before anything is built: more threads than
+ * `maxThreads`, a model with the images inside over ONNX's file limit, or more memory than is available by
+ * `estimateMemory` (on cuda and webgpu only its host part: the session's lives on the GPU). Files given with `--model`
+ * get the threads check only: their shapes are not known before they are read.
+ */
+export function resourceProblem(o: BenchOptions, machine: Machine = thisMachine()): string | undefined {
+  const max = maxThreads(machine.cores);
+  if (o.threads > max)
+    return `--threads ${o.threads} is more than this machine can use: at most ${max} (${MAX_THREADS_PER_CORE} per logical core, ${machine.cores} cores)`;
+  if (o.modelFile) return undefined;
+  const batch = o.model.batch === 'dynamic' ? 1 : o.model.batch;
+  const modelBytes = weightBytes(o.model) + 4 * batch * 3 * o.model.imageSize ** 2;
+  if (o.input === 'device' && modelBytes > MAX_ONNX_DATA_BYTES)
+    return `--input device stores the images in the model, which at --batch ${batch} would be about ${gb(modelBytes)}, over the 2 GiB an ONNX file can hold: use --input host or a smaller --batch`;
+  const onGpu = o.ep === 'cuda' || o.ep === 'webgpu';
+  const need = (b: number) => {
+    const e = estimateMemory({ ...o.model, batch: b }, o.training, { modes: o.modes, input: o.input, fetch: o.fetch });
+    return { mode: e.mode, bytes: onGpu ? e.host : e.total };
+  };
+  const { mode, bytes } = need(batch);
+  if (bytes <= machine.availableBytes) return undefined;
+  const what = `--batch ${batch}${o.model.imageSize === DEFAULT_OPTIONS.imageSize ? '' : ` --image-size ${o.model.imageSize}`} --mode ${mode}`;
+  const fits = largestBatch(batch, (b) => need(b).bytes <= machine.availableBytes);
+  const fix = fits ? `use a smaller --batch (at most ${fits} fits)` : 'even --batch 1 does not fit: use a smaller --image-size';
+  return `${what} needs about ${gb(bytes)} of ${onGpu ? 'host ' : ''}memory (estimate), but this machine has ${gb(machine.availableBytes)} available: ${fix}`;
+}
+
+/** The largest batch below `batch` for which `fits` holds (it grows with the batch), or 0 if none does. */
+function largestBatch(batch: number, fits: (b: number) => boolean): number {
+  if (!fits(1)) return 0;
+  let [lo, hi] = [1, batch];
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
 }

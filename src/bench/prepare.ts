@@ -1,12 +1,13 @@
 import { Tensor } from 'onnxruntime-common';
 import { buildForwardModel, modelBytes } from '../model/export.js';
-import { GRAD_SQ_SUM, IMAGES, isGradient, LABELS, OUTPUT } from '../model/names.js';
+import { GRAD_SQ_SUM, IMAGES, isGradient, LABELS, OUTPUT, writtenByAlexnetOnnx } from '../model/names.js';
 import { normalTensor, Random } from '../model/random.js';
 import { buildTrainingModel } from '../model/training.js';
+import { GraphBuilder } from '../onnx/builder.js';
 import { type ParsedModel, parseModel } from '../onnx/parse.js';
 import { encodeProto, tensorProto } from '../onnx/proto.js';
 import { pruneGraph, withGraph } from '../onnx/prune.js';
-import { numElements } from '../onnx/types.js';
+import { type Dim, formatShape, type Graph, numElements, type TensorType } from '../onnx/types.js';
 import { graphFlops } from './flops.js';
 import type { BenchMode, BenchOptions, FetchKind } from './types.js';
 
@@ -29,8 +30,8 @@ export interface PreparedMode extends Prepared {
 /** Builds (or reads) the model for `mode` and everything a step needs. */
 export function prepareMode(o: BenchOptions, mode: BenchMode): PreparedMode {
   const p = prepare(o, mode);
-  const { bytes, feeds, batch } = inputsFor(p, o);
-  return { ...p, mode, bytes, feeds, batch, flops: graphFlopsFor(p, batch) };
+  const { bytes, feeds, shape } = inputsFor(p, o);
+  return { ...p, mode, bytes, feeds, batch: shape[0]!, flops: graphFlopsFor(p, shape) };
 }
 
 function prepare(o: BenchOptions, mode: BenchMode): Prepared {
@@ -62,13 +63,84 @@ function fetchesFor(parsed: ParsedModel, mode: BenchMode, fetch: FetchKind, what
   return fetch === 'sum' ? [GRAD_SQ_SUM] : outputs.filter(isGradient);
 }
 
-/** Shape of the model's `images` input; a symbolic batch takes `fallback`. */
-function imagesShape(parsed: ParsedModel, fallback: number | 'dynamic'): number[] {
+/** The dimensions of a model's `images` input, fixed or symbolic; `what` names the model in the error. */
+export function imagesDims(parsed: ParsedModel, what = 'the model'): Dim[] {
   const images = parsed.graph.inputs.find((i) => i.name === IMAGES);
-  if (!images) throw new Error(`the model has no input named '${IMAGES}'`);
-  const shape = images.type.shape.map((d, i) => (typeof d === 'number' ? d : i === 0 && typeof fallback === 'number' ? fallback : NaN));
-  if (shape.some(Number.isNaN)) throw new Error(`the model's ${IMAGES} input [${images.type.shape}] is symbolic: give --batch N`);
-  return shape;
+  if (!images) throw new Error(`${what} has no input named '${IMAGES}'`);
+  return images.type.shape;
+}
+
+/** The option that sets dimension `i` of an `images` input when it is symbolic: N, and H and W of [N, C, H, W]. */
+function optionOf(i: number, rank: number): '--batch' | '--image-size' | undefined {
+  if (i === 0) return '--batch';
+  return rank === 4 && i >= 2 ? '--image-size' : undefined;
+}
+
+/** The sizes a bench was explicitly asked for: `--batch` and `--image-size`, where given. */
+export interface AskedSizes {
+  batch?: number;
+  imageSize?: number;
+}
+
+/**
+ * Why a model file whose `images` input has `dims` cannot be timed at the sizes asked for, or undefined. A fixed
+ * dimension must equal the size given for it (a different one would be ignored without a word); a symbolic one takes
+ * its option's value, and one that no option sets cannot be timed.
+ */
+export function imagesSizeProblem(what: string, dims: readonly Dim[], asked: AskedSizes = {}): string | undefined {
+  const input = `${what}'s ${IMAGES} input ${formatShape(dims)}`;
+  const unset = dims.filter((d, i) => typeof d === 'string' && !optionOf(i, dims.length));
+  if (unset.length)
+    return `${input} has symbolic ${unset.join(', ')}, which no option sets (--batch sets N, --image-size sets H and W of [N, C, H, W])`;
+  const n = dims[0];
+  if (asked.batch !== undefined && typeof n === 'number' && n !== asked.batch)
+    return `--batch ${asked.batch}, but ${input} has a fixed batch of ${n}: leave --batch out to time it at batch ${n}`;
+  if (asked.imageSize !== undefined) {
+    if (dims.length !== 4) return `--image-size sets H and W of an [N, C, H, W] input, but ${input} has no H and W: leave it out`;
+    if ([dims[2], dims[3]].some((d) => typeof d === 'number' && d !== asked.imageSize))
+      return `--image-size ${asked.imageSize}, but ${input} has fixed ${dims[2]}x${dims[3]} images: leave --image-size out`;
+  }
+  return undefined;
+}
+
+/** The shape of the images for a model file: a symbolic N is `batch`, a symbolic H or W of [N, C, H, W] is `imageSize`. */
+function imagesShape(what: string, dims: readonly Dim[], batch: number | 'dynamic', imageSize: number): number[] {
+  const problem = imagesSizeProblem(what, dims);
+  if (problem) throw new Error(problem);
+  return dims.map((d, i) => {
+    if (typeof d === 'number') return d;
+    if (optionOf(i, dims.length) === '--image-size') return imageSize;
+    if (batch === 'dynamic') throw new Error(`${what}'s ${IMAGES} input ${formatShape(dims)} has a symbolic batch ${d}: give --batch N`);
+    return batch;
+  });
+}
+
+/**
+ * The header notes for a model file: what its symbolic dimensions were set to, and, for a file alexnet-onnx did not
+ * write, what is timed and counted (its name matching ours says nothing about being AlexNet).
+ */
+export function modelFileNotes(o: BenchOptions): string[] {
+  if (!o.modelFile) return [];
+  const { path, bytes, metadata } = o.modelFile;
+  const notes: string[] = [];
+  const dims = imagesDims(parseModel(bytes), path);
+  const byOption = new Map<string, Dim[]>();
+  dims.forEach((d, i) => {
+    const option = optionOf(i, dims.length);
+    if (typeof d === 'string' && option) byOption.set(option, [...(byOption.get(option) ?? []), d]);
+  });
+  if (byOption.size) {
+    const shape = imagesShape(path, dims, o.model.batch, o.model.imageSize);
+    const from = [...byOption].map(([option, names]) => `${names.join(' and ')} from ${option}`).join(', ');
+    notes.push(`note: ${path}'s ${IMAGES} input ${formatShape(dims)} is timed as ${formatShape(shape)} (${from})`);
+  }
+  if (!writtenByAlexnetOnnx(metadata)) {
+    const grads = o.modes.includes('forward-backward') ? ` and its gradient outputs` : '';
+    notes.push(
+      `note: ${path} was not written by alexnet-onnx: timing its '${IMAGES}' -> '${OUTPUT}'${grads}; FLOPs count its Conv/ConvTranspose/Gemm/MatMul nodes`,
+    );
+  }
+  return notes;
 }
 
 /**
@@ -76,8 +148,8 @@ function imagesShape(parsed: ParsedModel, fallback: number | 'dynamic'): number[
  * ONNX Runtime keeps it on the device for the whole session (like the seeds' tf.Variable), and because a graph input
  * may be overridden it is not treated as a constant, so the network is not folded away.
  */
-function inputsFor(p: Prepared, o: BenchOptions): { bytes: Uint8Array; feeds: Record<string, Tensor>; batch: number } {
-  const shape = imagesShape(p.parsed, o.model.batch);
+function inputsFor(p: Prepared, o: BenchOptions): { bytes: Uint8Array; feeds: Record<string, Tensor>; shape: number[] } {
+  const shape = imagesShape(p.label, imagesDims(p.parsed, p.label), o.model.batch, o.model.imageSize);
   const images = normalTensor(o.model.seed, IMAGES, numElements(shape), 0.1);
   const feeds: Record<string, Tensor> = {};
   if (p.parsed.graph.inputs.some((i) => i.name === LABELS)) {
@@ -97,13 +169,39 @@ function inputsFor(p: Prepared, o: BenchOptions): { bytes: Uint8Array; feeds: Re
   } else {
     feeds[IMAGES] = new Tensor('float32', images, shape);
   }
-  return { bytes: encodeProto(proto), feeds, batch: shape[0]! };
+  return { bytes: encodeProto(proto), feeds, shape };
 }
 
 /** FLOPs of every node in the graph: ONNX Runtime runs them all, whatever is fetched. */
-function graphFlopsFor(p: Prepared, batch: number): number | null {
+function graphFlopsFor(p: Prepared, images: number[]): number | null {
   const graph = p.parsed.graph;
-  const types = new Map(graph.types);
-  for (const [name, t] of types) if (typeof t.shape[0] === 'string') types.set(name, { ...t, shape: [batch, ...t.shape.slice(1)] });
-  return graphFlops({ ...graph, types }) ?? null;
+  return graphFlops({ ...graph, types: typesWith(graph, images) ?? typesWithBatch(graph, images[0]!) }) ?? null;
+}
+
+/**
+ * Every value's type with `images` at a fixed shape, by our shape rules (symbolic H and W change every shape after
+ * them); undefined for a graph they do not cover, such as one with operators alexnet-onnx never writes.
+ */
+function typesWith(graph: Graph, images: number[]): Map<string, TensorType> | undefined {
+  const b = new GraphBuilder(graph.name);
+  try {
+    for (const i of graph.initializers) if (i.name !== IMAGES) b.initializer(i.name, i.dtype, i.dims, i.data);
+    for (const v of graph.inputs) {
+      if (b.types.has(v.name)) continue;
+      b.input(v.name, v.name === IMAGES ? { ...v.type, shape: images } : withBatch(v.type, images[0]!));
+    }
+    for (const n of graph.nodes) b.op(n.opType, n.inputs, n.attributes, { name: n.name || undefined, outputs: n.outputs });
+    return b.types;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The file's own value types with a symbolic batch set to `batch`. */
+function typesWithBatch(graph: Graph, batch: number): Map<string, TensorType> {
+  return new Map([...graph.types].map(([name, t]) => [name, withBatch(t, batch)]));
+}
+
+function withBatch(t: TensorType, batch: number): TensorType {
+  return typeof t.shape[0] === 'string' ? { ...t, shape: [batch, ...t.shape.slice(1)] } : t;
 }

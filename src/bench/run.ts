@@ -2,13 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { onCleanup } from '../common/cleanup.js';
 import type { Ep, RuntimeName } from '../common/eps.js';
 import { formulationFromMetadata } from '../model/formulation.js';
 import { type BrowserBench, openBrowserBench } from '../runners/browser.js';
 import { fallbackNodes, fallbackWarning, placementFromLog } from '../runners/placement.js';
 import type { Placement } from '../runners/types.js';
 import { timeLoop } from './harness.js';
-import { profileMethodFor, unsupported } from './options.js';
+import { profileMethodFor, resourceProblem, unsupported } from './options.js';
 import { type PreparedMode, prepareMode } from './prepare.js';
 import { formatLayerTable, profileByPrefixes, profileLayers } from './profile.js';
 import { openRunner, pageJob, seedLoop } from './session.js';
@@ -29,19 +30,34 @@ interface Timed {
   outputs?: ModeResult['outputs'];
 }
 
-/** Runs every requested mode on one runtime and EP and returns one result per mode. Lines go to `log` as they happen. */
-export async function runBench(o: BenchOptions, log: (line: string) => void): Promise<ModeResult[]> {
-  const problem = unsupported(o);
+/**
+ * Runs every requested mode on one runtime and EP and returns one result per mode. Lines go to `log` as they happen;
+ * each mode's result goes to `onResult` as soon as its timing is done (under `--profile`, its `profile` is added to the
+ * same object afterwards), so a caller interrupted later still has the finished modes.
+ *
+ * Its temporary files are removed when it ends, and also on SIGINT or SIGTERM, which then end the process (see
+ * `onCleanup` in `src/common/cleanup.ts`).
+ */
+export async function runBench(
+  o: BenchOptions,
+  log: (line: string) => void,
+  onResult?: (result: ModeResult) => void,
+): Promise<ModeResult[]> {
+  const problem = unsupported(o) ?? resourceProblem(o);
   if (problem) throw new Error(problem);
   const results: ModeResult[] = [];
   const profileDir = mkdtempSync(join(tmpdir(), 'alexnet-onnx-profile-'));
-  const browser = o.runtime === 'browser' ? await openBrowserBench({ browserPath: o.browserPath }) : undefined;
+  const removeProfileDir = (): void => rmSync(profileDir, { recursive: true, force: true });
+  const release = onCleanup(removeProfileDir);
+  let browser: BrowserBench | undefined;
   try {
+    if (o.runtime === 'browser') browser = await openBrowserBench({ browserPath: o.browserPath, tempDir: profileDir });
     for (const mode of o.modes) {
       const p = prepareMode(o, mode);
       const timed = browser ? await timeInBrowser(browser, o, p, log) : await timeInProcess(o, p, profileDir, log);
       const result = resultOf(o, p, timed);
       results.push(result);
+      onResult?.(result);
       if (o.profileSteps > 0) {
         const byProfiler = profileMethodFor(o) === 'profiler';
         result.profile = byProfiler ? await profileLayers(o, p, profileDir) : await profileByPrefixes(o, p, profileDir, browser);
@@ -53,7 +69,8 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
     }
   } finally {
     await browser?.close();
-    rmSync(profileDir, { recursive: true, force: true });
+    removeProfileDir();
+    release();
   }
   return results;
 }

@@ -1,18 +1,27 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
-import { plannedFormulation, unsupported } from '../bench/options.js';
-import { hasGradients } from '../bench/prepare.js';
+import { plannedFormulation, resourceProblem, unsupported } from '../bench/options.js';
+import { hasGradients, imagesDims, imagesSizeProblem, modelFileNotes } from '../bench/prepare.js';
 import { formatSummary } from '../bench/report.js';
 import { runBench } from '../bench/run.js';
-import { BENCH_MODES, type BenchMode, type BenchOptions, DEFAULT_LOOP, type FetchKind, PROFILE_METHODS } from '../bench/types.js';
+import {
+  BENCH_MODES,
+  type BenchMode,
+  type BenchOptions,
+  DEFAULT_LOOP,
+  type FetchKind,
+  type ModeResult,
+  PROFILE_METHODS,
+} from '../bench/types.js';
+import { onCleanup } from '../common/cleanup.js';
 import { type Ep, RUNTIME_EPS, type RuntimeName } from '../common/eps.js';
-import { writeFileAtomic } from '../common/files.js';
+import { outputProblem, sameFile, writeFileAtomic } from '../common/files.js';
 import { describeFormulation, FORMULATION_KEYS, formulationFor } from '../model/formulation.js';
-import { parseModel } from '../onnx/parse.js';
+import { parseModel, UnsupportedModelError } from '../onnx/parse.js';
 import { DEFAULT_BROWSER } from '../runners/browser.js';
 import { ortNodeVersion, ortWebVersion } from '../runners/packages.js';
 import { GRAPH_OPT_LEVELS, type GraphOptLevel, type InputPlacement } from '../runners/types.js';
-import { UsageError } from './errors.js';
+import { oneLine, UsageError } from './errors.js';
 import {
   modelOptionsFrom,
   type RawModelArgs,
@@ -26,7 +35,7 @@ export const command = 'bench';
 export const describe = "Time AlexNet forward and forward-backward on ONNX Runtime with the seeds' burn-in statistics";
 
 export function builder(y: Argv) {
-  return withTrainingOptions(withModelOptions(y, true), true)
+  return withTrainingOptions(withModelOptions(y, true, true), true)
     .option('runtime', {
       describe: 'node: onnxruntime-node; web: onnxruntime-web in Node; browser: onnxruntime-web in a headless Chromium page',
       choices: ['node', 'web', 'browser'],
@@ -123,7 +132,8 @@ export function benchOptionsFrom(args: Args): BenchOptions {
     throw new UsageError(`--ep ${ep} is not an EP of --runtime ${runtime} (choose ${RUNTIME_EPS[runtime].join(', ')})`);
   // `auto` (or an explicit choice) for each formulation, resolved for the EP from the formulation table
   const formulation = formulationFor(ep, Object.fromEntries(FORMULATION_KEYS.map((k) => [k, args[k]])));
-  const model = modelOptionsFrom({ ...args, ...formulation });
+  let model = modelOptionsFrom({ ...args, ...formulation }, Boolean(args.model));
+  if (model.batch === 'dynamic') throw new UsageError("--batch must be a number for bench ('dynamic' is for export)");
   const training = trainingOptionsFrom(model, { ...args, ...formulation });
   let modelFile: BenchOptions['modelFile'];
   let modes: BenchMode[];
@@ -134,8 +144,18 @@ export function benchOptionsFrom(args: Args): BenchOptions {
     try {
       parsed = parseModel(bytes);
     } catch (err) {
+      if (err instanceof UnsupportedModelError) throw new Error(`--model ${args.model}: ${err.message}`);
       throw new Error(`--model ${args.model} is not a valid ONNX model (${(err as Error).message})`);
     }
+    // a fixed size in the file wins, so one given on the command line must match it; a symbolic one takes the option
+    const dims = imagesDims(parsed, args.model);
+    const unusable = imagesSizeProblem(args.model, dims);
+    if (unusable) throw new Error(unusable);
+    const asked = { batch: args.batch === undefined ? undefined : model.batch, imageSize: args.imageSize };
+    const mismatch = imagesSizeProblem(args.model, dims, asked);
+    if (mismatch) throw new UsageError(mismatch);
+    const [n, h] = [dims[0], dims.length === 4 ? dims[2] : undefined];
+    model = { ...model, batch: typeof n === 'number' ? n : model.batch, imageSize: typeof h === 'number' ? h : model.imageSize };
     modelFile = { path: args.model, bytes, metadata: parsed.metadata };
     const withGrads = hasGradients(parsed);
     const mode = args.mode ?? (withGrads ? 'both' : 'forward');
@@ -143,7 +163,6 @@ export function benchOptionsFrom(args: Args): BenchOptions {
       throw new UsageError(`--mode ${mode} needs gradients, but ${args.model} has none: export it with --grad`);
     modes = mode === 'both' ? [...BENCH_MODES] : [mode as BenchMode];
   } else {
-    if (model.batch === 'dynamic') throw new UsageError("--batch must be a number for bench ('dynamic' is for export)");
     const mode = args.mode ?? 'both';
     modes = mode === 'both' ? [...BENCH_MODES] : [mode as BenchMode];
   }
@@ -166,26 +185,76 @@ export function benchOptionsFrom(args: Args): BenchOptions {
     training,
     modelFile,
   };
-  const problem = unsupported(options);
+  const problem = unsupported(options) ?? resourceProblem(options);
   if (problem) throw new UsageError(problem);
   return options;
 }
 
 export async function handler(args: Args): Promise<void> {
+  for (const option of ['model', 'json'] as const) if (args[option] === '') throw new UsageError(`--${option} needs a file name`);
   const o = benchOptionsFrom(args);
+  if (args.json !== undefined) checkJsonOutput(args.json, args.model);
   const source = o.modelFile ? o.modelFile.path : `built-in AlexNet (batch ${o.model.batch}, LRN ${o.model.lrn}, head ${o.model.head})`;
   const ort =
     o.runtime === 'node'
       ? `onnxruntime-node ${ortNodeVersion()}`
       : `onnxruntime-web ${ortWebVersion()}${o.runtime === 'browser' ? ` in ${o.browserPath}` : ' in Node'}`;
   console.log(`alexnet-onnx bench: ${ort}, EP ${o.ep}, ${source}`);
+  for (const note of modelFileNotes(o)) console.log(note);
   console.log(
     `modes ${o.modes.join(', ')}; input on ${o.input}; forward-backward fetches ${o.fetch === 'grads' ? 'every gradient' : 'grad_sq_sum only'}; graph: ${describeFormulation(plannedFormulation(o))}${o.modelFile ? ` (${o.modelFile.path}'s metadata)` : `, loss ${o.training.loss}, wrt ${o.training.wrt}`}`,
   );
-  const results = await runBench(o, (line) => console.log(line));
+  // Modes finish one by one: on Ctrl-C or SIGTERM, or when a later mode fails, the finished ones are still reported.
+  const finished: ModeResult[] = [];
+  const stopWatching = onCleanup((signal) => {
+    const unsaved = report(finished, args.json);
+    if (unsaved) console.error(`alexnet-onnx: ${unsaved}`);
+    const unfinished = o.modes.filter((m) => !finished.some((r) => r.mode === m)).join(', ');
+    const after = finished.length ? `after ${finished.map((r) => r.mode).join(', ')}` : 'before any mode finished';
+    console.error(`alexnet-onnx: interrupted by ${signal} ${after} (${unfinished} did not finish)`);
+  });
+  let results: ModeResult[];
+  try {
+    results = await runBench(
+      o,
+      (line) => console.log(line),
+      (r) => finished.push(r),
+    );
+  } catch (err) {
+    stopWatching();
+    const unsaved = report(finished, args.json);
+    if (unsaved) console.error(`alexnet-onnx: ${unsaved}`);
+    throw err;
+  } finally {
+    stopWatching();
+  }
+  const unsaved = report(results, args.json);
+  if (unsaved) throw new Error(unsaved);
+}
+
+/** Refuses, before the benchmark runs, a `--json` path that cannot be written or that is the model being timed. */
+function checkJsonOutput(json: string, model: string | undefined): void {
+  if (model !== undefined && sameFile(json, model))
+    throw new UsageError(`--json ${json} is the --model file: the results would replace the model`);
+  const problem = outputProblem(json);
+  if (problem) throw new UsageError(`--json ${json}: ${problem}`);
+}
+
+/**
+ * Prints the summary table of `results` and saves them to `json`. Synchronous, as it also runs in the signal handler.
+ * Returns why the file could not be written: the JSON then went to stderr instead, so the results are never lost.
+ */
+function report(results: ModeResult[], json: string | undefined): string | undefined {
+  if (!results.length) return undefined;
   console.log(formatSummary(results));
-  if (args.json) {
-    writeFileAtomic(args.json, new TextEncoder().encode(`${JSON.stringify(results, null, 2)}\n`));
-    console.log(`wrote ${args.json}`);
+  if (json === undefined) return undefined;
+  const text = `${JSON.stringify(results, null, 2)}\n`;
+  try {
+    writeFileAtomic(json, new TextEncoder().encode(text));
+    console.log(`wrote ${json}`);
+    return undefined;
+  } catch (err) {
+    process.stderr.write(text);
+    return `${oneLine(err)}; the JSON report is on stderr above`;
   }
 }

@@ -1,5 +1,7 @@
 import type { ArgumentsCamelCase, Argv } from 'yargs';
-import { exportModel, formatExportReport } from '../model/export.js';
+import { outputProblem } from '../common/files.js';
+import { exportModelAsync, formatExportReport } from '../model/export.js';
+import { UsageError } from './errors.js';
 import {
   modelOptionsFrom,
   type RawModelArgs,
@@ -9,19 +11,32 @@ import {
   withTrainingOptions,
 } from './model-options.js';
 
+/** Where `export` writes without `-o`: the training graph has a name of its own, so it never replaces the forward model. */
+export const DEFAULT_OUTPUT = { forward: 'graphs/alexnet.onnx', training: 'graphs/alexnet-training.onnx' };
+
 export const command = 'export';
 export const describe = 'Write the AlexNet benchmark network as an ONNX model and print its activation shapes';
 
 export function builder(y: Argv) {
   return withTrainingOptions(withModelOptions(y))
     .option('grad', { describe: 'write the training graph: forward, loss, gradients and grad_sq_sum', type: 'boolean', default: false })
-    .option('output', { alias: 'o', describe: 'where to write the .onnx file', type: 'string', default: 'graphs/alexnet.onnx' });
+    .option('output', {
+      alias: 'o',
+      describe: `where to write the .onnx file (default ${DEFAULT_OUTPUT.forward}, with --grad ${DEFAULT_OUTPUT.training})`,
+      type: 'string',
+    });
 }
 
-type Args = ArgumentsCamelCase<RawModelArgs & RawTrainingArgs & { output: string; grad: boolean }>;
+type Args = ArgumentsCamelCase<RawModelArgs & RawTrainingArgs & { output?: string; grad: boolean }>;
 
-export function handler(args: Args): void {
+export async function handler(args: Args): Promise<void> {
+  if (args.output === '') throw new UsageError('--output needs a file name');
   const options = modelOptionsFrom(args);
-  const result = exportModel(options, args.output, args.grad ? trainingOptionsFrom(options, args) : undefined);
+  const training = args.grad ? trainingOptionsFrom(options, args) : undefined;
+  const output = args.output ?? (args.grad ? DEFAULT_OUTPUT.training : DEFAULT_OUTPUT.forward);
+  // before the build, which can take a minute for a large model
+  const problem = outputProblem(output);
+  if (problem) throw new UsageError(`--output ${output}: ${problem}`);
+  const result = await exportModelAsync(options, output, training);
   console.log(formatExportReport(result));
 }

@@ -17,15 +17,26 @@ function formulationOption(key: FormulationKey, withAuto: boolean) {
     : { describe: f.describe, choices: [...f.choices], default: f.exportDefault as string };
 }
 
-/** The network options shared by `export` and `bench`, each mapped to a seed in `--help`. */
-export function withModelOptions<T>(y: Argv<T>, withAuto = false) {
+/**
+ * The network options shared by `export` and `bench`, each mapped to a seed in `--help`. With `sizesFromModel`
+ * (`bench`), `--batch` and `--image-size` have no yargs default, so that `modelOptionsFrom` applies it and a `--model`
+ * file's own sizes can be told apart from sizes given on the command line.
+ */
+export function withModelOptions<T>(y: Argv<T>, withAuto = false, sizesFromModel = false) {
+  const orModel = sizesFromModel ? ", or a --model file's" : '';
   return y
     .option('batch', {
-      describe: "batch size, or 'dynamic' for a symbolic batch N (seeds: 32)",
+      describe: sizesFromModel
+        ? `batch size (default ${DEFAULT_OPTIONS.batch}${orModel}; seeds: 32)`
+        : "batch size, or 'dynamic' for a symbolic batch N (seeds: 32)",
       type: 'string',
-      default: String(DEFAULT_OPTIONS.batch),
+      ...(sizesFromModel ? {} : { default: String(DEFAULT_OPTIONS.batch) }),
     })
-    .option('image-size', { describe: 'input height and width', type: 'number', default: DEFAULT_OPTIONS.imageSize })
+    .option('image-size', {
+      describe: `input height and width${sizesFromModel ? ` (default ${DEFAULT_OPTIONS.imageSize}${orModel})` : ''}`,
+      type: 'number',
+      ...(sizesFromModel ? {} : { default: DEFAULT_OPTIONS.imageSize }),
+    })
     .option('lrn', {
       describe: `LRN after conv1/conv2: tf-benchmark (seeds 000-003), paper (seed 004); --no-lrn leaves it out (seed 003)`,
       type: 'string',
@@ -47,10 +58,10 @@ export function withModelOptions<T>(y: Argv<T>, withAuto = false) {
     .option('seed', { describe: 'seed for the weights', type: 'number', default: DEFAULT_OPTIONS.seed });
 }
 
-/** Raw option values as yargs parses them. */
+/** Raw option values as yargs parses them; `batch` and `imageSize` are absent where they have no yargs default. */
 export interface RawModelArgs {
-  batch: string;
-  imageSize: number;
+  batch?: string;
+  imageSize?: number;
   lrn: string | boolean;
   lrnImpl: string;
   head: string;
@@ -60,17 +71,21 @@ export interface RawModelArgs {
   seed: number;
 }
 
-/** Turns parsed arguments into validated model options; a bad value is a UsageError naming the option. */
-export function modelOptionsFrom(args: RawModelArgs): AlexNetOptions {
+/**
+ * Turns parsed arguments into validated model options; a bad value is a UsageError naming the option. For a model
+ * file (`forModelFile`) only the sizes are checked, as sizes: AlexNet's own limits do not apply to a file's graph.
+ */
+export function modelOptionsFrom(args: RawModelArgs, forModelFile = false): AlexNetOptions {
   const lrn = args.lrn === false ? 'none' : String(args.lrn);
   if (!LRN_CHOICES.includes(lrn)) throw new UsageError(`--lrn must be one of ${LRN_CHOICES.join(', ')}, got '${lrn}'`);
+  const batchArg = args.batch ?? String(DEFAULT_OPTIONS.batch);
   let batch: number | 'dynamic';
-  if (args.batch === 'dynamic') batch = 'dynamic';
-  else if (/^\d+$/.test(args.batch)) batch = Number(args.batch);
-  else throw new UsageError(`--batch must be a positive integer or 'dynamic', got '${args.batch}'`);
+  if (batchArg === 'dynamic') batch = 'dynamic';
+  else if (/^\d+$/.test(batchArg)) batch = Number(batchArg);
+  else throw new UsageError(`--batch must be a positive integer or 'dynamic', got '${batchArg}'`);
   const options: AlexNetOptions = {
     batch,
-    imageSize: args.imageSize,
+    imageSize: args.imageSize ?? DEFAULT_OPTIONS.imageSize,
     lrn: lrn as AlexNetOptions['lrn'],
     lrnImpl: args.lrnImpl as AlexNetOptions['lrnImpl'],
     head: args.head as AlexNetOptions['head'],
@@ -79,9 +94,17 @@ export function modelOptionsFrom(args: RawModelArgs): AlexNetOptions {
     dropoutImpl: args.dropoutImpl as AlexNetOptions['dropoutImpl'],
     seed: args.seed,
   };
-  const problems = validateOptions(options);
+  const problems = forModelFile ? sizeProblems(options) : validateOptions(options);
   if (problems.length) throw new UsageError(problems.join('; '));
   return options;
+}
+
+function sizeProblems(o: AlexNetOptions): string[] {
+  const positive = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 1;
+  const problems: string[] = [];
+  if (o.batch !== 'dynamic' && !positive(o.batch)) problems.push(`--batch must be a positive integer, got ${o.batch}`);
+  if (!positive(o.imageSize)) problems.push(`--image-size must be a positive integer, got ${o.imageSize}`);
+  return problems;
 }
 
 /** Options for the gradient (training) graph, shared by `export --grad` and `bench`. */

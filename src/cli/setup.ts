@@ -1,7 +1,9 @@
+import { existsSync, statSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
-import { DEFAULT_CUDA_EP_SOURCE, setupCuda } from '../runners/cuda.js';
+import { cudaSourceKind, DEFAULT_CUDA_EP_SOURCE, setupCuda } from '../runners/cuda.js';
 import { nvidiaGpu } from '../runners/devices.js';
 import { ortNodeBinDir } from '../runners/packages.js';
+import { UsageError } from './errors.js';
 
 export const command = 'setup <component>';
 export const describe = 'Install an optional execution provider for onnxruntime-node (cuda)';
@@ -20,6 +22,14 @@ export function builder(y: Argv) {
 type Args = ArgumentsCamelCase<{ component: 'cuda'; from: string; into?: string }>;
 
 export function handler(args: Args): void {
+  // a source or target that cannot be one is a usage mistake, found before anything is fetched
+  try {
+    cudaSourceKind(args.from);
+  } catch (err) {
+    throw new UsageError(`--from ${(err as Error).message}`);
+  }
+  if (args.into !== undefined && !(existsSync(args.into) && statSync(args.into).isDirectory()))
+    throw new UsageError(`--into ${args.into}: no such folder`);
   const r = setupCuda(args.from, args.into ?? ortNodeBinDir(), (line) => console.log(line));
   console.log(
     `installed ${r.files.join(', ')} (ONNX Runtime ${r.epVersion} CUDA EP, matching onnxruntime-node ${r.ortVersion}) into ${r.into}`,

@@ -2,6 +2,7 @@ import { GraphBuilder } from '../onnx/builder.js';
 import { channelWindowSum } from '../onnx/compose.js';
 import { attr, type Dim, numElements } from '../onnx/types.js';
 import { type DropoutImpl, EXPORT_FORMULATION, type LrnImpl } from './formulation.js';
+import { CONV_LAYERS, FC_WIDTH, MAX_ONNX_DATA_BYTES, minImageSize, POOL, pool5Size, samePads, weightBytes } from './layers.js';
 import { IMAGES, OUTPUT } from './names.js';
 import { truncatedNormalTensor } from './random.js';
 
@@ -47,30 +48,9 @@ export const DEFAULT_OPTIONS: AlexNetOptions = {
   seed: 1,
 };
 
-interface ConvSpec {
-  name: string;
-  kernel: number;
-  stride: number;
-  out: number;
-  lrn: boolean;
-  pool: boolean;
-}
-
-/** The five conv layers of the seeds' `inference()`. */
-export const CONV_LAYERS: readonly ConvSpec[] = [
-  { name: 'conv1', kernel: 11, stride: 4, out: 64, lrn: true, pool: true },
-  { name: 'conv2', kernel: 5, stride: 1, out: 192, lrn: true, pool: true },
-  { name: 'conv3', kernel: 3, stride: 1, out: 384, lrn: false, pool: false },
-  { name: 'conv4', kernel: 3, stride: 1, out: 256, lrn: false, pool: false },
-  { name: 'conv5', kernel: 3, stride: 1, out: 256, lrn: false, pool: true },
-];
-
-const FC_WIDTH = 4096;
 const CONV_STDDEV = 0.1;
 const FC_STDDEV = 0.1;
 const FC_BIAS = 0.1;
-const POOL = { kernel: 3, stride: 2 };
-
 /** A row of the `print_activations` table. */
 export interface Activation {
   layer: string;
@@ -89,31 +69,6 @@ export interface AlexNetGraph {
   activations: Activation[];
 }
 
-/** TF `SAME` padding for one spatial axis: [begin, end], with the odd pixel at the end as TensorFlow does. */
-export function samePads(size: number, kernel: number, stride: number): [number, number] {
-  const out = Math.ceil(size / stride);
-  const total = Math.max((out - 1) * stride + kernel - size, 0);
-  const begin = Math.floor(total / 2);
-  return [begin, total - begin];
-}
-
-/** Spatial size after the five convs and three pools, or 0 if some pool would be empty. */
-export function pool5Size(imageSize: number): number {
-  let s = imageSize;
-  for (const layer of CONV_LAYERS) {
-    s = Math.ceil(s / layer.stride);
-    if (layer.pool) s = s >= POOL.kernel ? Math.floor((s - POOL.kernel) / POOL.stride) + 1 : 0;
-  }
-  return s;
-}
-
-/** Smallest image size that gives a non-empty pool5. */
-export function minImageSize(): number {
-  let s = 1;
-  while (pool5Size(s) < 1) s++;
-  return s;
-}
-
 /** Checks options and returns a list of problems, each naming the option and what is allowed. */
 export function validateOptions(o: AlexNetOptions): string[] {
   const problems: string[] = [];
@@ -127,7 +82,33 @@ export function validateOptions(o: AlexNetOptions): string[] {
   if (o.dropout > 0 && o.head !== 'fc') problems.push(`--dropout applies to the FC layers: add --head fc`);
   if (!Number.isSafeInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff)
     problems.push(`--seed must be an integer in [0, 4294967295], got ${o.seed}`);
+  if (!problems.length) {
+    const tooBig = sizeProblem(o);
+    if (tooBig) problems.push(tooBig);
+  }
   return problems;
+}
+
+/**
+ * Refuses, from the shapes alone, a model whose weights cannot fit in one ONNX file: building it would allocate them
+ * all before serializing fails. The FC head's fc6 grows with the image's area, fc8 with --classes.
+ */
+function sizeProblem(o: AlexNetOptions): string | undefined {
+  const bytes = weightBytes(o);
+  if (bytes <= MAX_ONNX_DATA_BYTES) return undefined;
+  const fits = (imageSize: number) => weightBytes({ ...o, imageSize }) <= MAX_ONNX_DATA_BYTES;
+  let fix = 'use fewer --classes';
+  if (fits(minImageSize())) {
+    let [lo, hi] = [minImageSize(), o.imageSize];
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (fits(mid)) lo = mid;
+      else hi = mid;
+    }
+    fix = `use --image-size ${lo} or less with --head fc, or --head none`;
+  }
+  const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
+  return `--head ${o.head} --image-size ${o.imageSize} --classes ${o.classes} makes a model with about ${gb(bytes)} of weights, over the 2 GiB an ONNX file can hold: ${fix}`;
 }
 
 /** The `metadata_props` that record the options a model was built with. */

@@ -2,6 +2,7 @@ import { PACKAGE } from '../common/version.js';
 import type { ModelInfo } from '../onnx/serialize.js';
 import { type Graph, numElements } from '../onnx/types.js';
 import { type Activation, type AlexNetOptions, optionsMetadata } from './alexnet.js';
+import { KIND_METADATA } from './names.js';
 
 /** A built model ready to serialize, with what the exporter prints about it. */
 export interface BuiltModel {
@@ -29,7 +30,7 @@ export function assembleModel(
     producerName: PACKAGE.name,
     producerVersion: PACKAGE.version,
     doc: `AlexNet (${kind}) from the TensorFlow AlexNet benchmark, built by ${PACKAGE.name}. Options are in metadata_props.`,
-    metadata: { ...optionsMetadata(options), 'alexnet.kind': kind, ...extra },
+    metadata: { ...optionsMetadata(options), [KIND_METADATA]: kind, ...extra },
   };
   const parameterCount = parameters.reduce((n, p) => n + numElements(graph.types.get(p)!.shape), 0);
   return {

@@ -1,4 +1,4 @@
-import { writeFileAtomic } from '../common/files.js';
+import { writeFileAtomic, writeFileAtomicAsync } from '../common/files.js';
 import { encodeModel, IR_VERSION, OPSET } from '../onnx/serialize.js';
 import { formatShape } from '../onnx/types.js';
 import { type AlexNetOptions, buildAlexNet } from './alexnet.js';
@@ -25,11 +25,25 @@ export interface ExportResult {
   model: BuiltModel;
 }
 
-/** Builds the forward model for `options`, or the training model when `training` is given, and writes it atomically to `path`. */
-export function exportModel(options: AlexNetOptions, path: string, training?: TrainingOptions): ExportResult {
+function build(options: AlexNetOptions, training?: TrainingOptions): { model: BuiltModel; bytes: Uint8Array } {
   const model = training ? buildTrainingModel(options, training) : buildForwardModel(options);
-  const bytes = modelBytes(model);
+  return { model, bytes: modelBytes(model) };
+}
+
+/**
+ * Builds the forward model for `options`, or the training model when `training` is given, and writes it to `path`
+ * with {@link writeFileAtomic}: a regular file is replaced whole or not at all, a link is written through.
+ */
+export function exportModel(options: AlexNetOptions, path: string, training?: TrainingOptions): ExportResult {
+  const { model, bytes } = build(options, training);
   writeFileAtomic(path, bytes);
+  return { path, bytes: bytes.length, model };
+}
+
+/** {@link exportModel}, writing without blocking the event loop, so that Ctrl-C during a large write leaves no temporary file. */
+export async function exportModelAsync(options: AlexNetOptions, path: string, training?: TrainingOptions): Promise<ExportResult> {
+  const { model, bytes } = build(options, training);
+  await writeFileAtomicAsync(path, bytes);
   return { path, bytes: bytes.length, model };
 }
 

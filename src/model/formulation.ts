@@ -1,4 +1,5 @@
 import type { Ep } from '../common/eps.js';
+import { writtenByAlexnetOnnx } from './names.js';
 
 /**
  * Graph formulations: choices that change how the graph is written, not its math. One table holds, per formulation,
@@ -187,12 +188,18 @@ export function backwardMetadata(f: BackwardFormulation): Record<string, string>
   return meta;
 }
 
-/** The formulation a model's metadata records (`export` writes it); `legacy` values for files that predate a key. */
+/**
+ * The formulation a model's metadata records (`export` writes it); `legacy` values for files that predate a key, and
+ * `unknown` for every choice of a model alexnet-onnx did not write (its legacy defaults describe only our own files).
+ */
 export function formulationFromMetadata(meta: Record<string, string>, withGradients: boolean): FormulationReport {
   const out: Record<string, string> = {};
-  const dropout = Number(meta['alexnet.dropout'] ?? 0);
-  for (const k of FORMULATION_KEYS)
-    out[FORMULATIONS[k].json] = applies(k, withGradients, dropout) ? (meta[FORMULATIONS[k].metadata] ?? FORMULATIONS[k].legacy) : '-';
+  const ours = writtenByAlexnetOnnx(meta);
+  const dropout = ours ? Number(meta['alexnet.dropout'] ?? 0) : 1;
+  for (const k of FORMULATION_KEYS) {
+    const recorded = ours ? (meta[FORMULATIONS[k].metadata] ?? FORMULATIONS[k].legacy) : 'unknown';
+    out[FORMULATIONS[k].json] = applies(k, withGradients, dropout) ? recorded : '-';
+  }
   return out as FormulationReport;
 }
 

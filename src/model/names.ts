@@ -18,6 +18,14 @@ export const GRAD_SQ_SUM = 'grad_sq_sum';
 /** Suffix of the per-gradient ReduceSumSquare nodes that feed `grad_sq_sum`. */
 export const SUM_SQ_SUFFIX = '.sum_sq';
 
+/** The `metadata_props` key of a model's kind (`forward` or `training`), in every model alexnet-onnx has written. */
+export const KIND_METADATA = 'alexnet.kind';
+
+/** Whether alexnet-onnx wrote a model, from its metadata (any version: the kind key was there from the first). */
+export function writtenByAlexnetOnnx(metadata: Record<string, string>): boolean {
+  return KIND_METADATA in metadata;
+}
+
 export { gradName };
 
 /** Whether a graph output is a parameter gradient (`conv1.weight_grad`). */

@@ -26,8 +26,11 @@ export interface BrowserBench {
   close(): Promise<void>;
 }
 
-/** Starts the page server and a headless Chromium at `browserPath`, and opens the page. */
-export async function openBrowserBench(o: { browserPath?: string } = {}): Promise<BrowserBench> {
+/**
+ * Starts the page server and a headless Chromium at `browserPath`, and opens the page. `tempDir` becomes Chromium's
+ * TMPDIR: the folder it leaves behind when it is killed rather than closed (on Ctrl-C) then goes with that folder.
+ */
+export async function openBrowserBench(o: { browserPath?: string; tempDir?: string } = {}): Promise<BrowserBench> {
   const path = o.browserPath ?? DEFAULT_BROWSER;
   if (!existsSync(path)) {
     throw new EpUnavailableError(
@@ -37,7 +40,8 @@ export async function openBrowserBench(o: { browserPath?: string } = {}): Promis
   const server = await startPageServer();
   let browser: Browser | undefined;
   try {
-    browser = await chromium.launch({ executablePath: path, args: CHROMIUM_ARGS });
+    const env = o.tempDir ? { env: { ...process.env, TMPDIR: o.tempDir } } : {};
+    browser = await chromium.launch({ executablePath: path, args: CHROMIUM_ARGS, ...env });
     const page = await browser.newPage();
     let log: (line: string) => void = () => {};
     await page.exposeFunction('alexnetReport', (line: string) => log(line));

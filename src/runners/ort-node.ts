@@ -40,6 +40,10 @@ export async function createNodeRunner(o: RunnerOptions): Promise<Runner> {
     checkCudaSetup();
     setCudaTf32(o.tf32);
   } else if (o.tf32) throw new Error(`TF32 is a CUDA EP setting, not one of the ${ep} EP`);
+  // onnxruntime-node's Linux build starts Microsoft's telemetry SDK with its first session, which leaves a
+  // `mat-debug-<pid>.log` in the temporary folder on every run; the variable, read at that moment, turns it off.
+  // A value the user set is kept.
+  process.env.ORT_DISABLE_TELEMETRY ??= '1';
   mkdirSync(o.profileDir, { recursive: true });
   const profilePrefix = join(o.profileDir, `ort-${process.pid}-${sessionCounter++}`);
   let session: ort.InferenceSession;

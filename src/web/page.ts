@@ -112,9 +112,19 @@ async function fetchJob(form: FormData, mode: string): Promise<JobResponse> {
   const q = new URLSearchParams();
   for (const [k, v] of form) if (k !== 'mode') q.set(k, String(v));
   q.set('mode', mode);
-  const r = await fetch(`/api/job?${q}`);
-  if (!r.ok) throw new Error(await r.text());
-  return (await r.json()) as JobResponse;
+  for (;;) {
+    el('status').textContent = `Building the ${mode} model…`;
+    const r = await fetch(`/api/job?${q}`);
+    // the server builds one job at a time: a busy answer says when to ask again
+    const retryAfter = r.status === 503 ? Number(r.headers.get('Retry-After')) : 0;
+    if (retryAfter > 0) {
+      el('status').textContent = `Waiting: ${await r.text()}`;
+      await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
+      continue;
+    }
+    if (!r.ok) throw new Error(await r.text());
+    return (await r.json()) as JobResponse;
+  }
 }
 
 async function onRun(event: SubmitEvent): Promise<void> {
@@ -131,7 +141,6 @@ async function onRun(event: SubmitEvent): Promise<void> {
   const rows: { label: string; r: BrowserJobResult; info: JobResponse['info'] }[] = [];
   try {
     for (const m of modes) {
-      el('status').textContent = `Building the ${m} model…`;
       const { job, info } = await fetchJob(form, m);
       el('status').textContent = `Running ${m} on ${ep}: batch ${info.batch}, ${info.formulation}…`;
       const r = await runJob(job, report);

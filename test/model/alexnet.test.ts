@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type AlexNetOptions,
-  buildAlexNet,
-  DEFAULT_OPTIONS,
-  minImageSize,
-  pool5Size,
-  samePads,
-  validateOptions,
-} from '../../src/model/alexnet.js';
+import { type AlexNetOptions, buildAlexNet, DEFAULT_OPTIONS, validateOptions } from '../../src/model/alexnet.js';
 import { buildForwardModel } from '../../src/model/export.js';
+import { minImageSize, pool5Size, samePads } from '../../src/model/layers.js';
 import { Random } from '../../src/model/random.js';
 
 const opts = (o: Partial<AlexNetOptions> = {}): AlexNetOptions => ({ ...DEFAULT_OPTIONS, ...o });

@@ -69,12 +69,23 @@ describe('the formulation table', () => {
       conv_weight_grad: '-',
       conv_data_grad: '-',
     });
-    expect(formulationFromMetadata({}, true)).toEqual({
+    expect(formulationFromMetadata({ 'alexnet.kind': 'training' }, true)).toEqual({
       lrn_impl: 'unknown',
       dropout_impl: '-',
       maxpool_grad: 'unknown',
       conv_weight_grad: 'unknown',
       conv_data_grad: 'convtranspose',
+    });
+  });
+
+  it('claims no choice for a model alexnet-onnx did not write (no alexnet.kind): every one is unknown', () => {
+    const unknown = { lrn_impl: 'unknown', dropout_impl: 'unknown' };
+    expect(formulationFromMetadata({}, false)).toEqual({ ...unknown, maxpool_grad: '-', conv_weight_grad: '-', conv_data_grad: '-' });
+    expect(formulationFromMetadata({ 'alexnet.dropout': '0' }, true)).toEqual({
+      ...unknown,
+      maxpool_grad: 'unknown',
+      conv_weight_grad: 'unknown',
+      conv_data_grad: 'unknown',
     });
   });
 });

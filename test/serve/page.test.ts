@@ -4,6 +4,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, DEFAULT_BROWSER } from '../../src/runners/browser.js';
 import type { PageServer } from '../../src/runners/page-server.js';
+import { buildInWorker } from '../../src/serve/build.js';
 import { serve } from '../../src/serve/serve.js';
 import { STEP_LINE, SUMMARY_LINE } from '../helpers/bench.js';
 
@@ -12,13 +13,14 @@ const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 
 const status = (page: Page): Promise<string> => page.locator('#status').innerText();
 
-async function runFromControls(page: Page, controls: Record<string, string>): Promise<void> {
+async function runFromControls(page: Page, controls: Record<string, string>, whileRunning?: () => Promise<void>): Promise<void> {
   await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Ready'));
   for (const [id, value] of Object.entries(controls)) {
     if (await page.locator(`select#${id}`).count()) await page.selectOption(`#${id}`, value);
     else await page.fill(`#${id}`, value);
   }
   await page.click('#run');
+  await whileRunning?.();
   await page.waitForFunction(() => ['Done.', 'Failed.'].includes(document.getElementById('status')!.textContent!), undefined, {
     timeout: 240_000,
   });
@@ -100,6 +102,37 @@ describe('alexnet-onnx serve: the page in a real browser', () => {
     expect(await status(page)).toBe('Failed.');
     expect(await page.locator('#notices .error').innerText()).toContain('gives an empty pool5');
     await page.close();
+  });
+
+  it('waits on the page while the server builds another job, then runs (the busy answer is asked again)', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let builds = 0;
+    const busy = await serve({
+      port: 0,
+      build: async (request, signal) => {
+        if (++builds === 1) await gate;
+        return buildInWorker(request, signal);
+      },
+    });
+    try {
+      const other = fetch(`${busy.origin}/api/job?batch=1&imageSize=67`);
+      await expect.poll(() => builds).toBe(1);
+      const page = await browser.newPage();
+      await page.goto(`${busy.origin}/`);
+      await runFromControls(page, { mode: 'forward', batch: '1', imageSize: '67', steps: '2', burnIn: '0', logEvery: '1' }, async () => {
+        await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Waiting: the server builds one job'));
+        release();
+        expect((await other).status).toBe(200);
+      });
+      expect(await status(page)).toBe('Done.');
+      expect(builds).toBeGreaterThanOrEqual(2);
+      await page.close();
+    } finally {
+      await busy.close();
+    }
   });
 
   it('sends the cross-origin isolation headers and refuses paths outside its folders', async () => {
