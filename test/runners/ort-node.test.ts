@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Tensor } from 'onnxruntime-common';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIONS } from '../../src/model/alexnet.js';
@@ -10,8 +7,9 @@ import { parseModel } from '../../src/onnx/parse.js';
 import { encodeProto, tensorProto } from '../../src/onnx/proto.js';
 import { createNodeRunner } from '../../src/runners/ort-node.js';
 import { fallbackNodes, placementOf, shortProvider } from '../../src/runners/placement.js';
+import { tempDir } from '../helpers/cli.js';
 
-const profileDir = mkdtempSync(join(tmpdir(), 'prof-'));
+const profileDir = tempDir('alexnet-onnx-prof-');
 const options = { ...DEFAULT_OPTIONS, batch: 2, imageSize: 67 };
 
 describe('onnxruntime-node runner', () => {

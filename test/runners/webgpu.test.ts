@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tensor } from 'onnxruntime-common';
 import { describe, expect, inject, it } from 'vitest';
@@ -66,7 +65,7 @@ describe.skipIf(!icd)(`WebGPU EP (onnxruntime-node)${icd ? '' : ` skipped: ${why
     process.env.VK_DRIVER_FILES = icd;
     const options = { ...DEFAULT_OPTIONS, batch: 1, imageSize: 67 };
     const images = new Tensor('float32', normalTensor(5, 'img', 3 * 67 * 67, 0.1), [1, 3, 67, 67]);
-    const profileDir = mkdtempSync(join(tmpdir(), 'prof-'));
+    const profileDir = tempDir('alexnet-onnx-prof-');
     const gpuModel = buildTrainingModel(
       { ...options, lrnImpl: 'decomposed' },
       { loss: 'l2', wrt: 'conv', maxpoolGrad: 'mask', convWeightGrad: 'conv', convDataGrad: 'convtranspose' },
