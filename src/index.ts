@@ -22,10 +22,11 @@ export type { GradContext, GradRule } from './autodiff/context.js';
 export { GRAD_RULES } from './autodiff/rules.js';
 // The benchmark
 export { graphFlops } from './bench/flops.js';
-export { stepLine, summaryLine } from './bench/format.js';
+export { stepLine, summaryLine, TIME_FORMATS, type TimeFormat, varianceWarning } from './bench/format.js';
 export { type LoopOptions, type LoopResult, timeLoop } from './bench/harness.js';
 export { type BenchRequest, benchOptions, plannedFormulation, resourceProblem, unsupported } from './bench/options.js';
 export { formatSummary } from './bench/report.js';
+export { jsonLines, jsonReport } from './bench/report-json.js';
 export { runBench } from './bench/run.js';
 export { type Statistics, summarize } from './bench/statistics.js';
 export {
@@ -38,6 +39,7 @@ export {
   type ModeResult,
   PROFILE_METHODS,
   type ProfileMethod,
+  REPORT_SCHEMA,
 } from './bench/types.js';
 // Runtimes and EPs
 export { EPS, type Ep, type NodeEp, RUNTIME_EPS, type RuntimeName, type WebEp } from './common/eps.js';

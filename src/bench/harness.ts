@@ -1,5 +1,5 @@
 // Only the global `performance` here: the browser page runs this same loop.
-import { stepLine, summaryLine } from './format.js';
+import { stepLine, summaryLine, type TimeFormat, varianceWarning } from './format.js';
 import { type Statistics, summarize } from './statistics.js';
 
 /** The seeds' loop settings, and where its lines go. */
@@ -8,6 +8,8 @@ export interface LoopOptions {
   burnIn: number;
   steps: number;
   logEvery: number;
+  /** How the lines give times (default `seeds`: exactly the seeds' lines). */
+  format?: TimeFormat;
   /** Receives each output line. */
   log: (line: string) => void;
 }
@@ -26,7 +28,8 @@ export function nowMs(): number {
 
 /**
  * The seeds' timing loop: `burnIn` untimed steps, then `steps` timed ones, a line every `logEvery` timed steps,
- * then the summary line with the mean and population sd. Each step is awaited to completion (outputs on the host).
+ * then the summary line with the mean and population sd, and a warning line after it when the timings are noisy
+ * (`varianceWarning`). Each step is awaited to completion (outputs on the host).
  */
 export async function timeLoop(step: () => Promise<unknown>, o: LoopOptions): Promise<LoopResult> {
   const durations: number[] = [];
@@ -36,10 +39,12 @@ export async function timeLoop(step: () => Promise<unknown>, o: LoopOptions): Pr
     const duration = (performance.now() - start) / 1000;
     if (i < o.burnIn) continue;
     const k = i - o.burnIn;
-    if (k % o.logEvery === 0) o.log(stepLine(nowMs(), k, duration));
+    if (k % o.logEvery === 0) o.log(stepLine(nowMs(), k, duration, o.format));
     durations.push(duration);
   }
   const stats = summarize(durations);
-  o.log(summaryLine(nowMs(), o.label, o.steps, stats.mean, stats.sd));
+  o.log(summaryLine(nowMs(), o.label, o.steps, stats.mean, stats.sd, o.format));
+  const warning = varianceWarning(o.label, stats.mean, stats.sd);
+  if (warning) o.log(warning);
   return { durations, stats };
 }

@@ -32,19 +32,23 @@ export function perLayer(events: KernelEvent[], runs: number, final: string): La
   return [...rows.values()].sort((a, b) => order(a.layer) - order(b.layer));
 }
 
-/** A per-layer table as convnet-benchmarks prints it: forward and backward per layer, with totals. */
+/**
+ * A per-layer table as convnet-benchmarks prints it: forward and backward per layer, with totals. A forward-only
+ * profile (no row with backward time) has no backward column: a column of zeros would read as a measurement.
+ */
 export function formatLayerTable(rows: LayerTime[], title: string): string {
+  const withBackward = rows.some((r) => r.backward_ms !== 0);
   const total = rows.reduce((s, r) => s + r.forward_ms + r.backward_ms, 0);
-  const cells = rows.map((r) => [
-    r.layer,
-    r.forward_ms.toFixed(2),
-    r.backward_ms.toFixed(2),
-    `${(total ? ((r.forward_ms + r.backward_ms) / total) * 100 : 0).toFixed(1)}%`,
-  ]);
+  const line = (layer: string, f: number, b: number, share: string) =>
+    withBackward ? [layer, f.toFixed(2), b.toFixed(2), share] : [layer, f.toFixed(2), share];
+  const cells = rows.map((r) =>
+    line(r.layer, r.forward_ms, r.backward_ms, `${(total ? ((r.forward_ms + r.backward_ms) / total) * 100 : 0).toFixed(1)}%`),
+  );
   const f = rows.reduce((s, r) => s + r.forward_ms, 0);
   const b = rows.reduce((s, r) => s + r.backward_ms, 0);
-  cells.push(['total', f.toFixed(2), b.toFixed(2), '100%']);
-  return `${title}\n${formatTable(['layer', 'forward ms', 'backward ms', 'share'], cells)}`;
+  cells.push(line('total', f, b, '100%'));
+  const header = withBackward ? ['layer', 'forward ms', 'backward ms', 'share'] : ['layer', 'forward ms', 'share'];
+  return `${title}\n${formatTable(header, cells)}`;
 }
 
 /**

@@ -12,9 +12,10 @@ import { timeLoop } from './harness.js';
 import { profileMethodFor, resourceProblem, unsupported } from './options.js';
 import { type PreparedMode, prepareMode } from './prepare.js';
 import { formatLayerTable, profileByPrefixes, profileLayers } from './profile.js';
+import { type EnvironmentFields, modelFields, runEnvironment } from './report-json.js';
 import { openRunner, pageJob, seedLoop } from './session.js';
 import { type Statistics, summarize } from './statistics.js';
-import { type BenchOptions, MODE_LABEL, type ModeResult } from './types.js';
+import { type BenchOptions, MODE_LABEL, type ModeResult, REPORT_SCHEMA } from './types.js';
 
 /** What one runtime measured for one mode. */
 interface Timed {
@@ -28,6 +29,12 @@ interface Timed {
   sessionCreate: number;
   firstRun: number;
   outputs?: ModeResult['outputs'];
+}
+
+/** What every mode of one run shares in its report: the machine and when the run started. */
+interface RunInfo {
+  environment: EnvironmentFields;
+  startedAt: string;
 }
 
 /**
@@ -45,6 +52,7 @@ export async function runBench(
 ): Promise<ModeResult[]> {
   const problem = unsupported(o) ?? resourceProblem(o);
   if (problem) throw new Error(problem);
+  const run: RunInfo = { startedAt: new Date().toISOString(), environment: runEnvironment() };
   const results: ModeResult[] = [];
   const profileDir = mkdtempSync(join(tmpdir(), 'alexnet-onnx-profile-'));
   const removeProfileDir = (): void => rmSync(profileDir, { recursive: true, force: true });
@@ -55,7 +63,7 @@ export async function runBench(
     for (const mode of o.modes) {
       const p = prepareMode(o, mode);
       const timed = browser ? await timeInBrowser(browser, o, p, log) : await timeInProcess(o, p, profileDir, log);
-      const result = resultOf(o, p, timed);
+      const result = resultOf(o, p, timed, run);
       results.push(result);
       onResult?.(result);
       if (o.profileSteps > 0) {
@@ -86,7 +94,7 @@ async function timeInProcess(o: BenchOptions, p: PreparedMode, profileDir: strin
     const firstRun = (performance.now() - first) / 1000;
     const placement = runner.placement();
     warnFallback(placement, o.ep, log);
-    const loop = await timeLoop(() => runner.run(), { ...seedLoop(o, p.mode), log });
+    const loop = await timeLoop(() => runner.run(), { ...seedLoop(o, p.mode), format: o.format, log });
     const outputs = o.collectOutputs
       ? Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { dims: [...t.dims], data: t.data as Float32Array }]))
       : undefined;
@@ -109,7 +117,7 @@ async function timeInProcess(o: BenchOptions, p: PreparedMode, profileDir: strin
 
 /** onnxruntime-web in the page: the page runs the same loop with `performance.now()` and sends the durations back. */
 async function timeInBrowser(browser: BrowserBench, o: BenchOptions, p: PreparedMode, log: (line: string) => void): Promise<Timed> {
-  const job = { ...pageJob(o, p.fetches, seedLoop(o, p.mode)), collectOutputs: o.collectOutputs };
+  const job = { ...pageJob(o, p.fetches, seedLoop(o, p.mode)), format: o.format, collectOutputs: o.collectOutputs };
   // The page sends its lines as they happen; where nodes ran is known only when the job returns, so the fallback
   // warning comes after the seeds' lines here.
   const r = await browser.runJob(job, p.bytes, p.feeds, log);
@@ -139,9 +147,10 @@ function warnFallback(placement: Placement, ep: Ep, log: (line: string) => void)
   if (warning) log(warning);
 }
 
-function resultOf(o: BenchOptions, p: PreparedMode, t: Timed): ModeResult {
+function resultOf(o: BenchOptions, p: PreparedMode, t: Timed, run: RunInfo): ModeResult {
   const s = t.stats;
   return {
+    schema: REPORT_SCHEMA,
     runtime: t.runtime,
     ep: t.ep,
     mode: p.mode,
@@ -170,6 +179,10 @@ function resultOf(o: BenchOptions, p: PreparedMode, t: Timed): ModeResult {
     tf32: t.ep === 'cuda' ? o.tf32 : null,
     model: p.label,
     formulation: formulationFromMetadata(p.parsed.metadata, p.mode === 'forward-backward'),
+    ...modelFields(p.parsed.metadata, p.mode, o.model.imageSize),
+    ...run.environment,
+    argv: o.argv ?? null,
+    started_at: run.startedAt,
     date: new Date().toISOString(),
     durations_s: t.durations,
     ...(t.outputs ? { outputs: t.outputs } : {}),

@@ -3,6 +3,7 @@ import type { AlexNetOptions } from '../model/alexnet.js';
 import type { FormulationReport } from '../model/formulation.js';
 import type { TrainingOptions } from '../model/training.js';
 import type { GraphOptLevel, InputPlacement } from '../runners/types.js';
+import type { TimeFormat } from './format.js';
 
 /** What a benchmark times: the forward pass, or forward and backward (the gradients of the loss). */
 export type BenchMode = 'forward' | 'forward-backward';
@@ -53,6 +54,10 @@ export interface BenchOptions {
   profileMethod: ProfileMethod | 'auto';
   /** Keep the first run's outputs in the results (for comparing runtimes). */
   collectOutputs?: boolean;
+  /** How the seeds' lines give times (default `seeds`: exactly as the seeds). */
+  format?: TimeFormat;
+  /** The command line that asked for the run, for the report's `argv` (the CLI gives its own; null when absent). */
+  argv?: string[];
 }
 
 /** Time per step in one layer, split by direction, in milliseconds. */
@@ -62,8 +67,20 @@ export interface LayerTime {
   backward_ms: number;
 }
 
-/** One mode's result. The field names and their flat layout are the `--json` report's, which other tools read. */
+/**
+ * The `--json` report's version. 2: what tells runs apart (model, tool, machine, command line, start time) was added,
+ * and "not applicable" is null everywhere; reports without the field are version 1 (`-` in `formulation`).
+ */
+export const REPORT_SCHEMA = 2;
+
+/**
+ * One mode's result. The field names and their flat layout are the `--json` report's, which other tools read
+ * (scripts/compare.mjs, src/bench/compare.ts, the PyTorch peer writes the same): add fields, never rename one.
+ * "Not applicable" and "unknown" are null, never a string.
+ */
 export interface ModeResult {
+  /** {@link REPORT_SCHEMA}. */
+  schema: number;
   runtime: string;
   ep: string;
   mode: BenchMode;
@@ -93,6 +110,40 @@ export interface ModeResult {
   tf32: boolean | null;
   model: string;
   formulation: FormulationReport;
+  /** Side length of the square images. */
+  image_size: number;
+  /** LRN preset (`tf-benchmark`, `paper`, `none`); its implementation is `formulation.lrn_impl`. */
+  lrn: string | null;
+  /** `none` (ends at pool5) or `fc`. */
+  head: string | null;
+  /** Classes of the FC head; null without it. */
+  classes: number | null;
+  /** Dropout rate of fc6 and fc7. */
+  dropout: number | null;
+  /** The loss of a forward-backward step; null in forward mode. */
+  loss: string | null;
+  /** What the gradients are taken of (`conv`, `all`); null in forward mode. */
+  wrt: string | null;
+  /** Seed of the weights. */
+  seed: number | null;
+  /** `alexnet-onnx`. */
+  tool: string;
+  tool_version: string;
+  /** `process.version`: `v20.19.0`. */
+  node_version: string;
+  /** `os.platform()` and `os.release()`: `linux`, `6.1.0-28-amd64`. */
+  os_platform: string;
+  os_release: string;
+  /** This machine's CPU model and logical cores. */
+  cpu: string;
+  cpu_cores: number;
+  /** The NVIDIA GPU and driver that nvidia-smi reports; null where there is none. */
+  gpu: string | null;
+  /** The command line (the CLI's arguments after `alexnet-onnx`, which leads); null for a library call that gave none. */
+  argv: string[] | null;
+  /** When the run (all its modes) started, ISO 8601 UTC. */
+  started_at: string;
+  /** When this mode's timing ended, ISO 8601 UTC. */
   date: string;
   durations_s: number[];
   /** Time per layer and direction, per step (with --profile): from ONNX Runtime's profiler, or step-time differences. */

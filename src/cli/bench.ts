@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
+import { TIME_FORMATS, type TimeFormat } from '../bench/format.js';
 import { plannedFormulation, resourceProblem, unsupported } from '../bench/options.js';
 import { hasGradients, imagesDims, imagesSizeProblem, modelFileNotes } from '../bench/prepare.js';
-import { formatSummary } from '../bench/report.js';
 import { runBench } from '../bench/run.js';
 import {
   BENCH_MODES,
@@ -15,17 +15,20 @@ import {
 } from '../bench/types.js';
 import { onCleanup } from '../common/cleanup.js';
 import { type Ep, RUNTIME_EPS, type RuntimeName } from '../common/eps.js';
-import { outputProblem, sameFile, writeFileAtomic } from '../common/files.js';
 import { describeFormulation, FORMULATION_KEYS, formulationFor } from '../model/formulation.js';
 import { parseModel, UnsupportedModelError } from '../onnx/parse.js';
 import { DEFAULT_BROWSER } from '../runners/browser.js';
 import { ortNodeVersion, ortWebVersion } from '../runners/packages.js';
 import { GRAPH_OPT_LEVELS, type GraphOptLevel, type InputPlacement } from '../runners/types.js';
-import { oneLine, UsageError } from './errors.js';
+import { checkOutputs, jsonDashAsValue, reportResults, withHumanLinesOn } from './bench-output.js';
+import { UsageError } from './errors.js';
 import {
+  givenNetworkOptions,
+  givenTrainingOptions,
   modelOptionsFrom,
   type RawModelArgs,
   type RawTrainingArgs,
+  SEEDS_EPILOGUE,
   trainingOptionsFrom,
   withModelOptions,
   withTrainingOptions,
@@ -36,6 +39,15 @@ export const describe = "Time AlexNet forward and forward-backward on ONNX Runti
 
 export function builder(y: Argv) {
   return withTrainingOptions(withModelOptions(y, true, true), true)
+    .group(['model'], 'Model:')
+    .group(['runtime', 'ep', 'browser', 'mode', 'steps', 'burn-in', 'log-every', 'input', 'fetch', 'threads', 'graph-opt', 'tf32'], 'Run:')
+    .group(['json'], 'Output:')
+    .group(['profile', 'profile-method'], 'Profile:')
+    .example('$0 bench --batch 8 --steps 10 --burn-in 2', 'time both modes at batch 8 on the CPU EP')
+    .example('$0 bench --mode forward --runtime web', 'forward only, on onnxruntime-web (WebAssembly) in Node')
+    .example('$0 bench --profile 5 --json r.json', 'add a per-layer table; write the results to r.json')
+    .example('$0 bench --model graphs/alexnet-training.onnx', "time a file written by 'export --grad'")
+    .epilogue(SEEDS_EPILOGUE)
     .option('runtime', {
       describe: 'node: onnxruntime-node; web: onnxruntime-web in Node; browser: onnxruntime-web in a headless Chromium page',
       choices: ['node', 'web', 'browser'],
@@ -46,9 +58,8 @@ export function builder(y: Argv) {
       choices: ['cpu', 'cuda', 'webgpu', 'wasm'],
     })
     .option('browser', {
-      describe: `Chromium or Chrome for --runtime browser (never downloaded)`,
+      describe: `Chromium or Chrome for --runtime browser (default ${DEFAULT_BROWSER}; never downloaded)`,
       type: 'string',
-      default: DEFAULT_BROWSER,
     })
     .option('mode', {
       describe: 'what to time (default: both, or forward for a --model without gradients)',
@@ -63,9 +74,8 @@ export function builder(y: Argv) {
       default: 'device',
     })
     .option('fetch', {
-      describe: 'forward-backward: fetch every gradient to the host (grads, as the seeds) or only grad_sq_sum (sum)',
+      describe: 'forward-backward: fetch every gradient to the host (grads, the default, as the seeds) or only grad_sq_sum (sum)',
       choices: ['grads', 'sum'],
-      default: 'grads',
     })
     .option('threads', {
       describe: "CPU threads: node: intra-op threads (0: ORT's default); web/browser: WebAssembly threads (0: one per core)",
@@ -80,10 +90,13 @@ export function builder(y: Argv) {
       default: false,
     })
     .option('model', {
-      describe: 'bench this .onnx file instead of building one (model options are then read from the file)',
+      describe: 'bench this .onnx file instead of building one (its network is fixed: only sizes and --seed apply)',
       type: 'string',
     })
-    .option('json', { describe: 'write the results as JSON to this file', type: 'string' })
+    .option('json', {
+      describe: 'write the results as JSON to this file; - : to stdout, with every other line on stderr (bench --json - | jq)',
+      type: 'string',
+    })
     .option('profile', {
       describe: 'after timing, time N more steps per layer and print the table, forward and backward',
       type: 'number',
@@ -91,10 +104,21 @@ export function builder(y: Argv) {
     })
     .option('profile-method', {
       describe:
-        "--profile by ONNX Runtime's profiler (kernel time; GPU timestamps on webgpu) or prefix timing (the graph cut after each layer, timed whole; any EP); auto: the profiler where it times the device (node cpu and webgpu), prefix elsewhere",
+        "--profile by ONNX Runtime's profiler (kernel time; GPU timestamps on webgpu) or prefix timing (the graph cut after each layer, timed whole; any EP); auto (the default): the profiler where it times the device (node cpu and webgpu), prefix elsewhere",
       choices: PROFILE_METHODS,
-      default: 'auto',
-    });
+    })
+    .option('append', {
+      describe: 'append one JSON line per mode to this file (JSON Lines: a series of runs in one file; never truncated)',
+      type: 'string',
+    })
+    .option('format', {
+      describe:
+        'how step and summary lines give times: seeds (seconds with 3 decimals, exactly as the seeds) or auto (milliseconds with 3 significant digits, readable at small batches)',
+      choices: TIME_FORMATS,
+      default: 'seeds',
+    })
+    .group(['append', 'format'], 'Output:')
+    .middleware(jsonDashAsValue, true);
 }
 
 type Args = ArgumentsCamelCase<
@@ -102,20 +126,22 @@ type Args = ArgumentsCamelCase<
     RawTrainingArgs & {
       runtime: string;
       ep?: string;
-      browser: string;
+      browser?: string;
       mode?: string;
       steps: number;
       burnIn: number;
       logEvery: number;
       input: string;
-      fetch: string;
+      fetch?: string;
       threads: number;
       graphOpt: string;
       tf32: boolean;
       model?: string;
       json?: string;
+      append?: string;
+      format: string;
       profile: number;
-      profileMethod: string;
+      profileMethod?: string;
     }
 >;
 
@@ -132,8 +158,7 @@ export function benchOptionsFrom(args: Args): BenchOptions {
     throw new UsageError(`--ep ${ep} is not an EP of --runtime ${runtime} (choose ${RUNTIME_EPS[runtime].join(', ')})`);
   // `auto` (or an explicit choice) for each formulation, resolved for the EP from the formulation table
   const formulation = formulationFor(ep, Object.fromEntries(FORMULATION_KEYS.map((k) => [k, args[k]])));
-  let model = modelOptionsFrom({ ...args, ...formulation }, Boolean(args.model));
-  if (model.batch === 'dynamic') throw new UsageError("--batch must be a number for bench ('dynamic' is for export)");
+  let model = modelOptionsFrom({ ...args, ...formulation }, Boolean(args.model), false);
   const training = trainingOptionsFrom(model, { ...args, ...formulation });
   let modelFile: BenchOptions['modelFile'];
   let modes: BenchMode[];
@@ -151,7 +176,8 @@ export function benchOptionsFrom(args: Args): BenchOptions {
     const dims = imagesDims(parsed, args.model);
     const unusable = imagesSizeProblem(args.model, dims);
     if (unusable) throw new Error(unusable);
-    const asked = { batch: args.batch === undefined ? undefined : model.batch, imageSize: args.imageSize };
+    // a number: modelOptionsFrom refuses 'dynamic' for bench
+    const asked = { batch: args.batch === undefined ? undefined : (model.batch as number), imageSize: args.imageSize };
     const mismatch = imagesSizeProblem(args.model, dims, asked);
     if (mismatch) throw new UsageError(mismatch);
     const [n, h] = [dims[0], dims.length === 4 ? dims[2] : undefined];
@@ -166,21 +192,23 @@ export function benchOptionsFrom(args: Args): BenchOptions {
     const mode = args.mode ?? 'both';
     modes = mode === 'both' ? [...BENCH_MODES] : [mode as BenchMode];
   }
+  const ignored = ignoredOption(args, modes);
+  if (ignored) throw new UsageError(ignored);
   const options: BenchOptions = {
     runtime,
     ep,
-    browserPath: runtime === 'browser' ? args.browser : undefined,
+    browserPath: runtime === 'browser' ? (args.browser ?? DEFAULT_BROWSER) : undefined,
     modes,
     steps: count('steps', args.steps, 1),
     burnIn: count('burn-in', args.burnIn, 0),
     logEvery: count('log-every', args.logEvery, 1),
     threads: count('threads', args.threads, 0),
     profileSteps: count('profile', args.profile, 0),
-    profileMethod: args.profileMethod as BenchOptions['profileMethod'],
+    profileMethod: (args.profileMethod ?? 'auto') as BenchOptions['profileMethod'],
     graphOpt: args.graphOpt as GraphOptLevel,
     tf32: args.tf32,
     input: args.input as InputPlacement,
-    fetch: args.fetch as FetchKind,
+    fetch: (args.fetch ?? 'grads') as FetchKind,
     model,
     training,
     modelFile,
@@ -190,10 +218,52 @@ export function benchOptionsFrom(args: Args): BenchOptions {
   return options;
 }
 
+/** The header's line on what the run times, saying only what applies to the modes being run. */
+export function modesLine(o: BenchOptions): string {
+  const backward = o.modes.includes('forward-backward');
+  const parts = [`${o.modes.length > 1 ? 'modes' : 'mode'} ${o.modes.join(', ')}`, `input on ${o.input}`];
+  if (backward) parts.push(`forward-backward fetches ${o.fetch === 'grads' ? 'every gradient' : 'grad_sq_sum only'}`);
+  const source = o.modelFile ? ` (${o.modelFile.path}'s metadata)` : backward ? `, loss ${o.training.loss}, wrt ${o.training.wrt}` : '';
+  parts.push(`graph: ${describeFormulation(plannedFormulation(o))}${source}`);
+  return parts.join('; ');
+}
+
+/**
+ * An option given on the command line that this run would not use, as one line naming it and the option it needs:
+ * a user who asks for something must never get a result made without it. The options checked here have no yargs
+ * default for this reason.
+ */
+function ignoredOption(args: Args, modes: BenchMode[]): string | undefined {
+  if (args.browser !== undefined && args.runtime !== 'browser')
+    return `--browser is for --runtime browser, but this run uses --runtime ${args.runtime}`;
+  if (args.profileMethod !== undefined && !(args.profile > 0))
+    return `--profile-method ${args.profileMethod} needs --profile N (N > 0): without it no layer is profiled`;
+  if (args.model) {
+    const fixed = givenNetworkOptions(args);
+    if (fixed.length)
+      return `${fixed.join(', ')} cannot change --model ${args.model}: its network is fixed in the file (export one with ${fixed.length > 1 ? 'them' : 'it'} instead)`;
+  }
+  if (modes.includes('forward-backward')) return undefined;
+  const only = args.mode === undefined ? `--model ${args.model} has no gradients` : `--mode ${args.mode}`;
+  if (args.fetch !== undefined) return `--fetch is what forward-backward fetches, but this run times forward only (${only})`;
+  const training = givenTrainingOptions(args);
+  if (training.length)
+    return `${training.join(', ')} ${training.length > 1 ? 'shape' : 'shapes'} the forward-backward graph, but this run times forward only (${only})`;
+  return undefined;
+}
+
 export async function handler(args: Args): Promise<void> {
-  for (const option of ['model', 'json'] as const) if (args[option] === '') throw new UsageError(`--${option} needs a file name`);
-  const o = benchOptionsFrom(args);
-  if (args.json !== undefined) checkJsonOutput(args.json, args.model);
+  await withHumanLinesOn(args, () => bench(args));
+}
+
+async function bench(args: Args): Promise<void> {
+  if (args.model === '') throw new UsageError('--model needs a file name');
+  checkOutputs(args, args.model);
+  const o: BenchOptions = {
+    ...benchOptionsFrom(args),
+    format: args.format as TimeFormat,
+    argv: ['alexnet-onnx', ...process.argv.slice(2)],
+  };
   const source = o.modelFile ? o.modelFile.path : `built-in AlexNet (batch ${o.model.batch}, LRN ${o.model.lrn}, head ${o.model.head})`;
   const ort =
     o.runtime === 'node'
@@ -201,13 +271,11 @@ export async function handler(args: Args): Promise<void> {
       : `onnxruntime-web ${ortWebVersion()}${o.runtime === 'browser' ? ` in ${o.browserPath}` : ' in Node'}`;
   console.log(`alexnet-onnx bench: ${ort}, EP ${o.ep}, ${source}`);
   for (const note of modelFileNotes(o)) console.log(note);
-  console.log(
-    `modes ${o.modes.join(', ')}; input on ${o.input}; forward-backward fetches ${o.fetch === 'grads' ? 'every gradient' : 'grad_sq_sum only'}; graph: ${describeFormulation(plannedFormulation(o))}${o.modelFile ? ` (${o.modelFile.path}'s metadata)` : `, loss ${o.training.loss}, wrt ${o.training.wrt}`}`,
-  );
+  console.log(modesLine(o));
   // Modes finish one by one: on Ctrl-C or SIGTERM, or when a later mode fails, the finished ones are still reported.
   const finished: ModeResult[] = [];
   const stopWatching = onCleanup((signal) => {
-    const unsaved = report(finished, args.json);
+    const unsaved = reportResults(finished, args);
     if (unsaved) console.error(`alexnet-onnx: ${unsaved}`);
     const unfinished = o.modes.filter((m) => !finished.some((r) => r.mode === m)).join(', ');
     const after = finished.length ? `after ${finished.map((r) => r.mode).join(', ')}` : 'before any mode finished';
@@ -222,39 +290,12 @@ export async function handler(args: Args): Promise<void> {
     );
   } catch (err) {
     stopWatching();
-    const unsaved = report(finished, args.json);
+    const unsaved = reportResults(finished, args);
     if (unsaved) console.error(`alexnet-onnx: ${unsaved}`);
     throw err;
   } finally {
     stopWatching();
   }
-  const unsaved = report(results, args.json);
+  const unsaved = reportResults(results, args);
   if (unsaved) throw new Error(unsaved);
-}
-
-/** Refuses, before the benchmark runs, a `--json` path that cannot be written or that is the model being timed. */
-function checkJsonOutput(json: string, model: string | undefined): void {
-  if (model !== undefined && sameFile(json, model))
-    throw new UsageError(`--json ${json} is the --model file: the results would replace the model`);
-  const problem = outputProblem(json);
-  if (problem) throw new UsageError(`--json ${json}: ${problem}`);
-}
-
-/**
- * Prints the summary table of `results` and saves them to `json`. Synchronous, as it also runs in the signal handler.
- * Returns why the file could not be written: the JSON then went to stderr instead, so the results are never lost.
- */
-function report(results: ModeResult[], json: string | undefined): string | undefined {
-  if (!results.length) return undefined;
-  console.log(formatSummary(results));
-  if (json === undefined) return undefined;
-  const text = `${JSON.stringify(results, null, 2)}\n`;
-  try {
-    writeFileAtomic(json, new TextEncoder().encode(text));
-    console.log(`wrote ${json}`);
-    return undefined;
-  } catch (err) {
-    process.stderr.write(text);
-    return `${oneLine(err)}; the JSON report is on stderr above`;
-  }
 }

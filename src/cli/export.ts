@@ -3,9 +3,11 @@ import { outputProblem } from '../common/files.js';
 import { exportModelAsync, formatExportReport } from '../model/export.js';
 import { UsageError } from './errors.js';
 import {
+  givenTrainingOptions,
   modelOptionsFrom,
   type RawModelArgs,
   type RawTrainingArgs,
+  SEEDS_EPILOGUE,
   trainingOptionsFrom,
   withModelOptions,
   withTrainingOptions,
@@ -24,13 +26,22 @@ export function builder(y: Argv) {
       alias: 'o',
       describe: `where to write the .onnx file (default ${DEFAULT_OUTPUT.forward}, with --grad ${DEFAULT_OUTPUT.training})`,
       type: 'string',
-    });
+    })
+    .group(['grad'], 'Model:')
+    .group(['output'], 'Output:')
+    .example('$0 export', `the seeds' network at batch 32, to ${DEFAULT_OUTPUT.forward}`)
+    .example('$0 export --grad --head fc --wrt all', 'the training graph with fc6-fc8, every gradient')
+    .example('$0 export --batch dynamic --lrn paper -o a.onnx', "a symbolic batch N and the paper's LRN (seed 004)")
+    .epilogue(SEEDS_EPILOGUE);
 }
 
 type Args = ArgumentsCamelCase<RawModelArgs & RawTrainingArgs & { output?: string; grad: boolean }>;
 
 export async function handler(args: Args): Promise<void> {
   if (args.output === '') throw new UsageError('--output needs a file name');
+  const gradOnly = givenTrainingOptions(args);
+  if (!args.grad && gradOnly.length)
+    throw new UsageError(`${gradOnly.join(', ')} ${gradOnly.length > 1 ? 'shape' : 'shapes'} the training graph: add --grad`);
   const options = modelOptionsFrom(args);
   const training = args.grad ? trainingOptionsFrom(options, args) : undefined;
   const output = args.output ?? (args.grad ? DEFAULT_OUTPUT.training : DEFAULT_OUTPUT.forward);

@@ -6,68 +6,96 @@ import { UsageError } from './errors.js';
 
 const LRN_CHOICES = [...Object.keys(LRN_PRESETS), 'none'];
 
+/** What "seeds 000-003" in the help of `export` and `bench` means, said once at the end of each. */
+export const SEEDS_EPILOGUE =
+  'Seeds: the five TensorFlow AlexNet benchmark documents this project reproduces, numbered 000-004 (000-003 time ' +
+  'the network of TensorFlow\'s alexnet_benchmark.py, 004 the paper\'s). "(seeds 000-003)" after a value says which ' +
+  'of them use it; README.md, "Options and the seeds they come from", has the table.';
+
 /**
  * A formulation's option, from the formulation table. Where the command has `auto` (`bench` picks per EP), it comes
- * first and is the default, with what it picks on each EP in the help.
+ * first and is the default, with what it picks on each EP in the help; `auto` then also stands for "not asked for".
+ * Without `auto` and with `noDefault`, yargs fills in nothing (the help still names the default), so that a command
+ * can tell a value given from one it did not ask for.
  */
-function formulationOption(key: FormulationKey, withAuto: boolean) {
+function formulationOption(key: FormulationKey, withAuto: boolean, noDefault = false) {
   const f = FORMULATIONS[key];
-  return withAuto
-    ? { describe: `${f.describe}; auto: ${describeAuto(key)}`, choices: ['auto', ...f.choices], default: 'auto' }
-    : { describe: f.describe, choices: [...f.choices], default: f.exportDefault as string };
+  if (withAuto) return { describe: `${f.describe}; auto: ${describeAuto(key)}`, choices: ['auto', ...f.choices], default: 'auto' };
+  if (noDefault) return { describe: `${f.describe} (default ${f.exportDefault})`, choices: [...f.choices] };
+  return { describe: f.describe, choices: [...f.choices], default: f.exportDefault as string };
 }
 
 /**
- * The network options shared by `export` and `bench`, each mapped to a seed in `--help`. With `sizesFromModel`
- * (`bench`), `--batch` and `--image-size` have no yargs default, so that `modelOptionsFrom` applies it and a `--model`
- * file's own sizes can be told apart from sizes given on the command line.
+ * The network options shared by `export` and `bench`, each mapped to a seed in `--help`. With `fromModelFile`
+ * (`bench`) no option has a yargs default (the help names it, `modelOptionsFrom` applies it), so that a value given on
+ * the command line can be told apart: a `--model` file's own sizes take its place, and a network option it would
+ * ignore is refused.
  */
-export function withModelOptions<T>(y: Argv<T>, withAuto = false, sizesFromModel = false) {
-  const orModel = sizesFromModel ? ", or a --model file's" : '';
+export function withModelOptions<T>(y: Argv<T>, withAuto = false, fromModelFile = false) {
+  const orModel = fromModelFile ? ", or a --model file's" : '';
+  const byDefault = <V>(value: V): { default?: V } => (fromModelFile ? {} : { default: value });
+  const named = (value: unknown) => (fromModelFile ? ` (default ${value})` : '');
   return y
     .option('batch', {
-      describe: sizesFromModel
+      // bench runs a fixed batch, so only export offers 'dynamic'
+      describe: fromModelFile
         ? `batch size (default ${DEFAULT_OPTIONS.batch}${orModel}; seeds: 32)`
         : "batch size, or 'dynamic' for a symbolic batch N (seeds: 32)",
       type: 'string',
-      ...(sizesFromModel ? {} : { default: String(DEFAULT_OPTIONS.batch) }),
+      ...byDefault(String(DEFAULT_OPTIONS.batch)),
     })
     .option('image-size', {
-      describe: `input height and width${sizesFromModel ? ` (default ${DEFAULT_OPTIONS.imageSize}${orModel})` : ''}`,
+      describe: `input height and width${fromModelFile ? ` (default ${DEFAULT_OPTIONS.imageSize}${orModel})` : ''}`,
       type: 'number',
-      ...(sizesFromModel ? {} : { default: DEFAULT_OPTIONS.imageSize }),
+      ...byDefault(DEFAULT_OPTIONS.imageSize),
     })
     .option('lrn', {
-      describe: `LRN after conv1/conv2: tf-benchmark (seeds 000-003), paper (seed 004); --no-lrn leaves it out (seed 003)`,
+      describe: `LRN after conv1/conv2: tf-benchmark (seeds 000-003), paper (seed 004); --no-lrn leaves it out (seed 003)${named(DEFAULT_OPTIONS.lrn)}`,
       type: 'string',
-      default: DEFAULT_OPTIONS.lrn as string,
+      ...byDefault(DEFAULT_OPTIONS.lrn as string),
     })
     .option(FORMULATIONS.lrnImpl.option, formulationOption('lrnImpl', withAuto))
     .option('head', {
-      describe: 'none: output pool5 (seeds 001/003); fc: fc6-fc8 (seeds 000/002)',
+      describe: `none: output pool5 (seeds 001/003); fc: fc6-fc8 (seeds 000/002)${named(DEFAULT_OPTIONS.head)}`,
       choices: ['none', 'fc'],
-      default: DEFAULT_OPTIONS.head,
+      ...byDefault(DEFAULT_OPTIONS.head),
     })
-    .option('classes', { describe: 'fc8 width', type: 'number', default: DEFAULT_OPTIONS.classes })
+    .option('classes', { describe: `fc8 width${named(DEFAULT_OPTIONS.classes)}`, type: 'number', ...byDefault(DEFAULT_OPTIONS.classes) })
     .option('dropout', {
-      describe: 'dropout rate on fc6/fc7 (seed 002: keep_prob 0.5 = rate 0.5); 0 = off',
+      describe: `dropout rate on fc6/fc7 (seed 002: keep_prob 0.5 = rate 0.5); 0 = off${named(DEFAULT_OPTIONS.dropout)}`,
       type: 'number',
-      default: DEFAULT_OPTIONS.dropout,
+      ...byDefault(DEFAULT_OPTIONS.dropout),
     })
     .option(FORMULATIONS.dropoutImpl.option, formulationOption('dropoutImpl', withAuto))
-    .option('seed', { describe: 'seed for the weights', type: 'number', default: DEFAULT_OPTIONS.seed });
+    .option('seed', {
+      describe: fromModelFile ? 'seed for the weights and the images' : 'seed for the weights',
+      type: 'number',
+      default: DEFAULT_OPTIONS.seed,
+    })
+    .group(['batch', 'image-size', 'lrn', 'head', 'classes', 'dropout', 'seed'], 'Model:')
+    .group([FORMULATIONS.lrnImpl.option, FORMULATIONS.dropoutImpl.option], 'Graph formulation:');
 }
 
-/** Raw option values as yargs parses them; `batch` and `imageSize` are absent where they have no yargs default. */
+/**
+ * The network options given on the command line that a `--model` file's graph would ignore (its network is fixed in
+ * the file), as `--name`s. Sizes and the seed are left out: they fill a symbolic size and make the images.
+ */
+export function givenNetworkOptions(args: RawModelArgs & RawTrainingArgs): string[] {
+  const network = (['lrn', 'lrnImpl', 'head', 'classes', 'dropout', 'dropoutImpl'] as const).filter((k) => given(args[k]));
+  const names = network.map((k) => `--${k === 'lrnImpl' || k === 'dropoutImpl' ? FORMULATIONS[k].option : k}`);
+  return [...names, ...givenTrainingOptions(args)];
+}
+
+/** Raw option values as yargs parses them; absent where the command gives an option no yargs default. */
 export interface RawModelArgs {
   batch?: string;
   imageSize?: number;
-  lrn: string | boolean;
-  lrnImpl: string;
-  head: string;
-  classes: number;
-  dropout: number;
-  dropoutImpl: string;
+  lrn?: string | boolean;
+  lrnImpl?: string;
+  head?: string;
+  classes?: number;
+  dropout?: number;
+  dropoutImpl?: string;
   seed: number;
 }
 
@@ -75,23 +103,24 @@ export interface RawModelArgs {
  * Turns parsed arguments into validated model options; a bad value is a UsageError naming the option. For a model
  * file (`forModelFile`) only the sizes are checked, as sizes: AlexNet's own limits do not apply to a file's graph.
  */
-export function modelOptionsFrom(args: RawModelArgs, forModelFile = false): AlexNetOptions {
-  const lrn = args.lrn === false ? 'none' : String(args.lrn);
+export function modelOptionsFrom(args: RawModelArgs, forModelFile = false, allowDynamic = true): AlexNetOptions {
+  const lrn = args.lrn === false ? 'none' : String(args.lrn ?? DEFAULT_OPTIONS.lrn);
   if (!LRN_CHOICES.includes(lrn)) throw new UsageError(`--lrn must be one of ${LRN_CHOICES.join(', ')}, got '${lrn}'`);
   const batchArg = args.batch ?? String(DEFAULT_OPTIONS.batch);
   let batch: number | 'dynamic';
-  if (batchArg === 'dynamic') batch = 'dynamic';
+  if (batchArg === 'dynamic' && allowDynamic) batch = 'dynamic';
   else if (/^\d+$/.test(batchArg)) batch = Number(batchArg);
-  else throw new UsageError(`--batch must be a positive integer or 'dynamic', got '${batchArg}'`);
+  else if (!allowDynamic && batchArg === 'dynamic') throw new UsageError("--batch must be a number for bench ('dynamic' is for export)");
+  else throw new UsageError(`--batch must be a positive integer${allowDynamic ? " or 'dynamic'" : ''}, got '${batchArg}'`);
   const options: AlexNetOptions = {
     batch,
     imageSize: args.imageSize ?? DEFAULT_OPTIONS.imageSize,
     lrn: lrn as AlexNetOptions['lrn'],
-    lrnImpl: args.lrnImpl as AlexNetOptions['lrnImpl'],
-    head: args.head as AlexNetOptions['head'],
-    classes: args.classes,
-    dropout: args.dropout,
-    dropoutImpl: args.dropoutImpl as AlexNetOptions['dropoutImpl'],
+    lrnImpl: (args.lrnImpl ?? DEFAULT_OPTIONS.lrnImpl) as AlexNetOptions['lrnImpl'],
+    head: (args.head ?? DEFAULT_OPTIONS.head) as AlexNetOptions['head'],
+    classes: args.classes ?? DEFAULT_OPTIONS.classes,
+    dropout: args.dropout ?? DEFAULT_OPTIONS.dropout,
+    dropoutImpl: (args.dropoutImpl ?? DEFAULT_OPTIONS.dropoutImpl) as AlexNetOptions['dropoutImpl'],
     seed: args.seed,
   };
   const problems = forModelFile ? sizeProblems(options) : validateOptions(options);
@@ -107,41 +136,56 @@ function sizeProblems(o: AlexNetOptions): string[] {
   return problems;
 }
 
-/** Options for the gradient (training) graph, shared by `export --grad` and `bench`. */
+/**
+ * Options for the gradient (training) graph, shared by `export --grad` and `bench`. None has a yargs default but
+ * bench's `auto` (the help names it, `trainingOptionsFrom` applies it), so that a command that builds no training
+ * graph can refuse them when given.
+ */
 export function withTrainingOptions<T>(y: Argv<T>, withAuto = false) {
   return y
     .option('loss', {
-      describe: 'l2: 0.5*sum(output^2) as in the seeds; softmax-cross-entropy: mean CE over int64 labels (seed 004)',
+      describe: `l2: 0.5*sum(output^2) as in the seeds; softmax-cross-entropy: mean CE over int64 labels (seed 004) (default ${DEFAULT_TRAINING.loss})`,
       choices: LOSSES,
-      default: DEFAULT_TRAINING.loss,
     })
     .option('wrt', {
-      describe: "gradients for: conv (the seeds' parameters list) or all (adds the FC layers)",
+      describe: `gradients for: conv (the seeds' parameters list) or all (adds the FC layers) (default ${DEFAULT_TRAINING.wrt})`,
       choices: ['conv', 'all'],
-      default: DEFAULT_TRAINING.wrt,
     })
-    .option(FORMULATIONS.maxpoolGrad.option, formulationOption('maxpoolGrad', withAuto))
-    .option(FORMULATIONS.convWeightGrad.option, formulationOption('convWeightGrad', withAuto))
-    .option(FORMULATIONS.convDataGrad.option, formulationOption('convDataGrad', withAuto));
+    .option(FORMULATIONS.maxpoolGrad.option, formulationOption('maxpoolGrad', withAuto, true))
+    .option(FORMULATIONS.convWeightGrad.option, formulationOption('convWeightGrad', withAuto, true))
+    .option(FORMULATIONS.convDataGrad.option, formulationOption('convDataGrad', withAuto, true))
+    .group(['loss', 'wrt'], 'Model:')
+    .group([FORMULATIONS.maxpoolGrad.option, FORMULATIONS.convWeightGrad.option, FORMULATIONS.convDataGrad.option], 'Graph formulation:');
 }
 
-/** Raw training option values as yargs parses them. */
+/** Raw training option values as yargs parses them: absent where not given. */
 export interface RawTrainingArgs {
-  loss: string;
-  wrt: string;
-  maxpoolGrad: string;
-  convWeightGrad: string;
-  convDataGrad: string;
+  loss?: string;
+  wrt?: string;
+  maxpoolGrad?: string;
+  convWeightGrad?: string;
+  convDataGrad?: string;
+}
+
+/** The training options given on the command line, as `--name`s, for a command to refuse where they do not apply. */
+export function givenTrainingOptions(args: RawTrainingArgs): string[] {
+  const keys = ['loss', 'wrt', 'maxpoolGrad', 'convWeightGrad', 'convDataGrad'] as const;
+  return keys.filter((k) => given(args[k])).map((k) => `--${k === 'loss' || k === 'wrt' ? k : FORMULATIONS[k].option}`);
+}
+
+/** Whether an option was given: yargs left it out, or it is bench's `auto`, which asks for nothing in particular. */
+function given(value: unknown): boolean {
+  return value !== undefined && value !== 'auto';
 }
 
 /** Validated training options; a bad combination is a UsageError naming the option. */
 export function trainingOptionsFrom(model: AlexNetOptions, args: RawTrainingArgs): TrainingOptions {
   const t: TrainingOptions = {
-    loss: args.loss as TrainingOptions['loss'],
-    wrt: args.wrt as TrainingOptions['wrt'],
-    maxpoolGrad: args.maxpoolGrad as TrainingOptions['maxpoolGrad'],
-    convWeightGrad: args.convWeightGrad as TrainingOptions['convWeightGrad'],
-    convDataGrad: args.convDataGrad as TrainingOptions['convDataGrad'],
+    loss: (args.loss ?? DEFAULT_TRAINING.loss) as TrainingOptions['loss'],
+    wrt: (args.wrt ?? DEFAULT_TRAINING.wrt) as TrainingOptions['wrt'],
+    maxpoolGrad: (args.maxpoolGrad ?? FORMULATIONS.maxpoolGrad.exportDefault) as TrainingOptions['maxpoolGrad'],
+    convWeightGrad: (args.convWeightGrad ?? FORMULATIONS.convWeightGrad.exportDefault) as TrainingOptions['convWeightGrad'],
+    convDataGrad: (args.convDataGrad ?? FORMULATIONS.convDataGrad.exportDefault) as TrainingOptions['convDataGrad'],
   };
   const problems = validateTraining(model, t);
   if (problems.length) throw new UsageError(problems.join('; '));

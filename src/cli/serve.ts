@@ -7,11 +7,16 @@ export const describe =
   'Serve the benchmark page (onnxruntime-web, wasm or webgpu) for your own browser, with COOP/COEP for WebAssembly threads';
 
 export function builder(y: Argv) {
-  return y.option('port', { describe: 'TCP port (0: any free port)', type: 'number', default: 8080 }).option('host', {
-    describe: "address to listen on; the default keeps the page on this machine ('', 0.0.0.0 or :: : all interfaces, with a warning)",
-    type: 'string',
-    default: '127.0.0.1',
-  });
+  return y
+    .option('port', { describe: 'TCP port (0: any free port)', type: 'number', default: 8080 })
+    .option('host', {
+      describe: "address to listen on; the default keeps the page on this machine ('', 0.0.0.0 or :: : all interfaces, with a warning)",
+      type: 'string',
+      default: '127.0.0.1',
+    })
+    .example('$0 serve', 'the page on http://127.0.0.1:8080/ for a browser on this machine')
+    .example('$0 serve --port 0', 'on any free port (the URL is printed)')
+    .example('$0 serve --host 0.0.0.0', 'for browsers on other machines too (trusted networks only)');
 }
 
 type Args = ArgumentsCamelCase<{ port: number; host: string }>;

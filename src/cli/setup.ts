@@ -16,7 +16,9 @@ export function builder(y: Argv) {
       type: 'string',
       default: DEFAULT_CUDA_EP_SOURCE,
     })
-    .option('into', { describe: "target folder (default: onnxruntime-node's native library folder)", type: 'string' });
+    .option('into', { describe: "target folder (default: onnxruntime-node's native library folder)", type: 'string' })
+    .example('$0 setup cuda', 'fetch the CUDA EP from the npm registry (--from) and install it')
+    .example('$0 setup cuda --from ep.tgz', 'install from an npm tarball fetched elsewhere (npm pack), offline');
 }
 
 type Args = ArgumentsCamelCase<{ component: 'cuda'; from: string; into?: string }>;

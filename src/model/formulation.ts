@@ -136,8 +136,11 @@ export type ForwardFormulation = Pick<Formulation, 'lrnImpl' | 'dropoutImpl'>;
 /** The formulations that change only the gradient graph. */
 export type BackwardFormulation = Pick<Formulation, 'maxpoolGrad' | 'convWeightGrad' | 'convDataGrad'>;
 
-/** How a graph was written, as the JSON report and the summary lines give it: `-` where a choice does not apply. */
-export type FormulationReport = { [K in FormulationKey as (typeof FORMULATIONS)[K]['json']]: string };
+/**
+ * How a graph was written, as the JSON report and the summary lines give it: null where a choice does not apply (the
+ * JSON report's one "not applicable"), `unknown` where a model file does not say.
+ */
+export type FormulationReport = { [K in FormulationKey as (typeof FORMULATIONS)[K]['json']]: string | null };
 
 /** A value per formulation. */
 function mapKeys<T>(f: (key: FormulationKey) => T): Record<FormulationKey, T> {
@@ -175,8 +178,8 @@ function applies(key: FormulationKey, withGradients: boolean, dropout: number): 
 
 /** The report of a formulation for a graph with or without gradients and with a dropout rate. */
 export function formulationReport(f: Formulation, withGradients: boolean, dropout: number): FormulationReport {
-  const out: Record<string, string> = {};
-  for (const k of FORMULATION_KEYS) out[FORMULATIONS[k].json] = applies(k, withGradients, dropout) ? f[k] : '-';
+  const out: Record<string, string | null> = {};
+  for (const k of FORMULATION_KEYS) out[FORMULATIONS[k].json] = applies(k, withGradients, dropout) ? f[k] : null;
   return out as FormulationReport;
 }
 
@@ -193,21 +196,21 @@ export function backwardMetadata(f: BackwardFormulation): Record<string, string>
  * `unknown` for every choice of a model alexnet-onnx did not write (its legacy defaults describe only our own files).
  */
 export function formulationFromMetadata(meta: Record<string, string>, withGradients: boolean): FormulationReport {
-  const out: Record<string, string> = {};
+  const out: Record<string, string | null> = {};
   const ours = writtenByAlexnetOnnx(meta);
   const dropout = ours ? Number(meta['alexnet.dropout'] ?? 0) : 1;
   for (const k of FORMULATION_KEYS) {
     const recorded = ours ? (meta[FORMULATIONS[k].metadata] ?? FORMULATIONS[k].legacy) : 'unknown';
-    out[FORMULATIONS[k].json] = applies(k, withGradients, dropout) ? recorded : '-';
+    out[FORMULATIONS[k].json] = applies(k, withGradients, dropout) ? recorded : null;
   }
   return out as FormulationReport;
 }
 
 /** `LRN decomposed, MaxPool grad mask, conv weight grad conv`: the choices that apply, for every line that names them. */
 export function describeFormulation(r: FormulationReport): string {
-  const fields = r as Record<string, string>;
-  return FORMULATION_KEYS.map((k) => [FORMULATIONS[k].label, fields[FORMULATIONS[k].json]!] as const)
-    .filter(([, v]) => v !== '-')
+  const fields = r as Record<string, string | null>;
+  return FORMULATION_KEYS.map((k) => [FORMULATIONS[k].label, fields[FORMULATIONS[k].json]] as const)
+    .filter(([, v]) => v !== null && v !== undefined)
     .map(([label, v]) => `${label} ${v}`)
     .join(', ');
 }

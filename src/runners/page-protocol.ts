@@ -28,6 +28,8 @@ export interface BrowserJob {
   burnIn: number;
   steps: number;
   logEvery: number;
+  /** How the loop's lines give times (`TimeFormat` in src/bench/format.ts; default `seeds`). */
+  format?: 'seeds' | 'auto';
   /** Return the first run's outputs (for tests comparing runtimes). */
   collectOutputs?: boolean;
 }

@@ -112,6 +112,7 @@ export async function runJob(job: BrowserJob, log: (line: string) => void): Prom
       burnIn: job.burnIn,
       steps: job.steps,
       logEvery: job.logEvery,
+      format: job.format,
       log,
     });
     const threads = ort.env.wasm.numThreads ?? 1;

@@ -38,7 +38,7 @@ describe('benchOptions', () => {
       lrnImpl: o.model.lrnImpl,
       maxpoolGrad: o.training.maxpoolGrad,
     });
-    expect(plannedFormulation(o)).toMatchObject({ lrn_impl: 'decomposed', maxpool_grad: 'scatter', dropout_impl: '-' });
+    expect(plannedFormulation(o)).toMatchObject({ lrn_impl: 'decomposed', maxpool_grad: 'scatter', dropout_impl: null });
   });
 
   it('refuses what cannot run before anything is built, and picks the profile method per EP', () => {

@@ -20,3 +20,24 @@ describe('per-layer profile', () => {
     expect(table).toMatch(/^total\s+6\.50\s+4\.00\s+100%$/m);
   });
 });
+
+describe('per-layer table', () => {
+  const rows = [
+    { layer: 'conv1', forward_ms: 3, backward_ms: 0 },
+    { layer: 'pool1', forward_ms: 1, backward_ms: 0 },
+  ];
+
+  it('has no backward column for a forward-only profile, and keeps the share', () => {
+    const lines = formatLayerTable(rows, 'Forward per layer:').split('\n');
+    expect(lines[1]).toMatch(/^layer\s+forward ms\s+share$/);
+    expect(lines.join('\n')).not.toContain('backward');
+    expect(lines).toContainEqual(expect.stringMatching(/^conv1\s+3\.00\s+75\.0%$/));
+    expect(lines.at(-1)).toMatch(/^total\s+4\.00\s+100%$/);
+  });
+
+  it('keeps the backward column when any row has backward time', () => {
+    const table = formatLayerTable([...rows, { layer: 'conv2', forward_ms: 1, backward_ms: 2 }], 't');
+    expect(table).toMatch(/^layer\s+forward ms\s+backward ms\s+share$/m);
+    expect(table).toMatch(/^pool1\s+1\.00\s+0\.00\s+14\.3%$/m);
+  });
+});

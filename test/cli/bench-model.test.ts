@@ -76,9 +76,9 @@ describe('bench --model with a model from another tool', () => {
     expect(m!.formulation).toEqual({
       lrn_impl: 'unknown',
       dropout_impl: 'unknown',
-      maxpool_grad: '-',
-      conv_weight_grad: '-',
-      conv_data_grad: '-',
+      maxpool_grad: null,
+      conv_weight_grad: null,
+      conv_data_grad: null,
     });
   });
 

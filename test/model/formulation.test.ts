@@ -61,17 +61,18 @@ describe('the formulation table', () => {
     );
   });
 
-  it("marks what does not apply with '-', and reads files that predate a key with its legacy value", () => {
+  it('marks what does not apply with null (never a string), and reads files that predate a key with its legacy value', () => {
     expect(formulationReport(EXPORT_FORMULATION, false, 0)).toEqual({
       lrn_impl: 'op',
-      dropout_impl: '-',
-      maxpool_grad: '-',
-      conv_weight_grad: '-',
-      conv_data_grad: '-',
+      dropout_impl: null,
+      maxpool_grad: null,
+      conv_weight_grad: null,
+      conv_data_grad: null,
     });
+    expect(describeFormulation(formulationReport(EXPORT_FORMULATION, false, 0))).toBe('LRN op');
     expect(formulationFromMetadata({ 'alexnet.kind': 'training' }, true)).toEqual({
       lrn_impl: 'unknown',
-      dropout_impl: '-',
+      dropout_impl: null,
       maxpool_grad: 'unknown',
       conv_weight_grad: 'unknown',
       conv_data_grad: 'convtranspose',
@@ -80,7 +81,7 @@ describe('the formulation table', () => {
 
   it('claims no choice for a model alexnet-onnx did not write (no alexnet.kind): every one is unknown', () => {
     const unknown = { lrn_impl: 'unknown', dropout_impl: 'unknown' };
-    expect(formulationFromMetadata({}, false)).toEqual({ ...unknown, maxpool_grad: '-', conv_weight_grad: '-', conv_data_grad: '-' });
+    expect(formulationFromMetadata({}, false)).toEqual({ ...unknown, maxpool_grad: null, conv_weight_grad: null, conv_data_grad: null });
     expect(formulationFromMetadata({ 'alexnet.dropout': '0' }, true)).toEqual({
       ...unknown,
       maxpool_grad: 'unknown',

@@ -18,7 +18,7 @@ describe('onnxruntime-web wasm in Node', () => {
     expect(web.results[0]!.ort_version).toBe('1.29.0');
     expect(web.results[1]!.formulation).toEqual({
       lrn_impl: 'decomposed',
-      dropout_impl: '-',
+      dropout_impl: null,
       maxpool_grad: 'scatter',
       conv_weight_grad: 'matmul',
       conv_data_grad: 'conv',

@@ -21,7 +21,7 @@ describe.skipIf(!icd)(`onnxruntime-web webgpu in Node${icd ? '' : ` skipped: ${w
     ]);
     expect(web.results[1]!.formulation).toEqual({
       lrn_impl: 'decomposed',
-      dropout_impl: '-',
+      dropout_impl: null,
       maxpool_grad: 'mask',
       conv_weight_grad: 'conv',
       conv_data_grad: 'convtranspose',
