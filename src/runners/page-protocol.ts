@@ -14,6 +14,9 @@ export interface FeedSpec {
   url: string;
 }
 
+/** A feed before it is served: its description and its raw little-endian bytes. */
+export type FeedBytes = Omit<FeedSpec, 'url'> & { bytes: Uint8Array };
+
 /** One mode to time in the page: where to fetch the model and feeds, what to fetch per step, the loop. */
 export interface BrowserJob {
   ep: WebEp;

@@ -7,7 +7,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Tensor } from 'onnxruntime-common';
 import { ortWebDir } from './packages.js';
-import type { FeedSpec } from './page-protocol.js';
+import type { FeedBytes, FeedSpec } from './page-protocol.js';
 
 /**
  * Static roots: the page itself, our compiled modules the page imports (always from dist/, also when this file runs
@@ -175,13 +175,18 @@ export async function startPageServer(o: { port?: number; host?: string; api?: A
 
 /** Serves each feed's bytes from `server` and describes it for the page. */
 export function serveFeeds(server: PageServer, feeds: Record<string, Tensor>): FeedSpec[] {
+  return feedBytes(feeds).map(({ bytes, ...feed }) => ({ ...feed, url: server.addBlob(bytes) }));
+}
+
+/** Each feed's description and a view of its bytes (no copy), as the page downloads them. */
+export function feedBytes(feeds: Record<string, Tensor>): FeedBytes[] {
   return Object.entries(feeds).map(([name, t]) => {
     const data = t.data as Float32Array | BigInt64Array;
     return {
       name,
       type: t.type as FeedSpec['type'],
       dims: [...t.dims],
-      url: server.addBlob(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)),
+      bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
     };
   });
 }

@@ -3,7 +3,8 @@ import { prepareMode } from '../bench/prepare.js';
 import { pageJob, seedLoop } from '../bench/session.js';
 import type { BenchMode, BenchOptions } from '../bench/types.js';
 import { describeFormulation, formulationFromMetadata } from '../model/formulation.js';
-import type { BrowserJob, FeedSpec, JobInfo } from '../runners/page-protocol.js';
+import type { BrowserJob, FeedBytes, JobInfo } from '../runners/page-protocol.js';
+import { feedBytes } from '../runners/page-server.js';
 
 /** What to build for one `/api/job` request. Plain data: it crosses to the worker thread. */
 export interface BuildRequest {
@@ -16,7 +17,7 @@ export interface BuiltJob {
   job: Omit<BrowserJob, 'modelUrl' | 'feeds'>;
   info: JobInfo;
   model: Uint8Array;
-  feeds: (Omit<FeedSpec, 'url'> & { bytes: Uint8Array })[];
+  feeds: FeedBytes[];
 }
 
 /** Builds a job; rejects with `JobStopped` once `signal` aborts. */
@@ -38,15 +39,7 @@ export function buildJobHere({ options, mode }: BuildRequest): BuiltJob {
     job: pageJob(options, p.fetches, seedLoop(options, mode)),
     info: { mode, batch: p.batch, flopsPerBatch: p.flops, formulation },
     model: p.bytes,
-    feeds: Object.entries(p.feeds).map(([name, t]) => {
-      const data = t.data as Float32Array | BigInt64Array;
-      return {
-        name,
-        type: t.type as FeedSpec['type'],
-        dims: [...t.dims],
-        bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-      };
-    }),
+    feeds: feedBytes(p.feeds),
   };
 }
 
