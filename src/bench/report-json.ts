@@ -46,7 +46,7 @@ export function modelFields(meta: Record<string, string>, mode: BenchMode, image
   };
 }
 
-/** This tool, Node and the machine: read once per run (nvidia-smi takes a moment where it exists). */
+/** This tool, Node and the machine. */
 export function runEnvironment(): EnvironmentFields {
   const cores = cpus();
   return {
