@@ -172,10 +172,15 @@ function inputsFor(p: Prepared, o: BenchOptions): { bytes: Uint8Array; feeds: Re
   return { bytes: encodeProto(proto), feeds, shape };
 }
 
-/** FLOPs of every node in the graph: ONNX Runtime runs them all, whatever is fetched. */
+/**
+ * FLOPs of every node in the graph: ONNX Runtime runs them all, whatever is fetched. The types are recomputed only when
+ * the file's `images` input has a symbolic dimension; with a fixed one (every built-in model) they are already static.
+ */
 function graphFlopsFor(p: Prepared, images: number[]): number | null {
   const graph = p.parsed.graph;
-  return graphFlops({ ...graph, types: typesWith(graph, images) ?? typesWithBatch(graph, images[0]!) }) ?? null;
+  const symbolic = imagesDims(p.parsed, p.label).some((d) => typeof d === 'string');
+  const types = (symbolic && typesWith(graph, images)) || typesWithBatch(graph, images[0]!);
+  return graphFlops({ ...graph, types }) ?? null;
 }
 
 /**
