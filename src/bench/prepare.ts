@@ -121,9 +121,8 @@ function imagesShape(what: string, dims: readonly Dim[], batch: number | 'dynami
  */
 export function modelFileNotes(o: BenchOptions): string[] {
   if (!o.modelFile) return [];
-  const { path, bytes, metadata } = o.modelFile;
+  const { path, metadata, images: dims } = o.modelFile;
   const notes: string[] = [];
-  const dims = imagesDims(parseModel(bytes), path);
   const byOption = new Map<string, Dim[]>();
   dims.forEach((d, i) => {
     const option = optionOf(i, dims.length);

@@ -2,6 +2,7 @@ import type { Ep, RuntimeName } from '../common/eps.js';
 import type { AlexNetOptions } from '../model/alexnet.js';
 import type { FormulationReport } from '../model/formulation.js';
 import type { TrainingOptions } from '../model/training.js';
+import type { Dim } from '../onnx/types.js';
 import type { GraphOptLevel, InputPlacement } from '../runners/types.js';
 import type { TimeFormat } from './format.js';
 
@@ -46,8 +47,11 @@ export interface BenchOptions {
   fetch: FetchKind;
   model: AlexNetOptions;
   training: TrainingOptions;
-  /** A file to bench, with its metadata read once (each mode parses the bytes afresh: the images edit changes the proto). */
-  modelFile?: { path: string; bytes: Uint8Array; metadata: Record<string, string> };
+  /**
+   * A file to bench, with its metadata and its `images` input's dimensions read once (each mode parses the bytes
+   * afresh: the images edit changes the proto).
+   */
+  modelFile?: { path: string; bytes: Uint8Array; metadata: Record<string, string>; images: Dim[] };
   /** After timing, time layers over this many more steps in fresh sessions (0 = off). */
   profileSteps: number;
   /** How `--profile` times layers (see `profileMethodFor`). */

@@ -182,7 +182,7 @@ export function benchOptionsFrom(args: Args): BenchOptions {
     if (mismatch) throw new UsageError(mismatch);
     const [n, h] = [dims[0], dims.length === 4 ? dims[2] : undefined];
     model = { ...model, batch: typeof n === 'number' ? n : model.batch, imageSize: typeof h === 'number' ? h : model.imageSize };
-    modelFile = { path: args.model, bytes, metadata: parsed.metadata };
+    modelFile = { path: args.model, bytes, metadata: parsed.metadata, images: dims };
     const withGrads = hasGradients(parsed);
     const mode = args.mode ?? (withGrads ? 'both' : 'forward');
     if (mode !== 'forward' && !withGrads)

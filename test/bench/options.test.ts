@@ -104,7 +104,10 @@ describe('resourceProblem', () => {
   });
 
   it('checks only the threads of a --model file: its shapes are not known before it is read', () => {
-    const o = benchOptions({ model: { batch: 100_000 }, modelFile: { path: 'm.onnx', bytes: new Uint8Array(), metadata: {} } });
+    const o = benchOptions({
+      model: { batch: 100_000 },
+      modelFile: { path: 'm.onnx', bytes: new Uint8Array(), metadata: {}, images: [1, 3, 67, 67] },
+    });
     expect(resourceProblem(o, machine)).toBeUndefined();
     expect(resourceProblem({ ...o, threads: 9 }, machine)).toMatch(/--threads 9/);
   });

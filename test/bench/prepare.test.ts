@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { imagesSizeProblem, modelFileNotes, prepareMode } from '../../src/bench/prepare.js';
+import { imagesDims, imagesSizeProblem, modelFileNotes, prepareMode } from '../../src/bench/prepare.js';
 import type { BenchOptions } from '../../src/bench/types.js';
 import { buildForwardModel, modelBytes } from '../../src/model/export.js';
 import { buildTrainingModel } from '../../src/model/training.js';
@@ -17,16 +17,16 @@ function foreignSymbolicModel(o: BenchOptions): Uint8Array {
   return encodeProto(proto);
 }
 
-const asFile = (o: BenchOptions, bytes: Uint8Array, path = 'm.onnx'): BenchOptions => ({
-  ...o,
-  modelFile: { path, bytes, metadata: parseModel(bytes).metadata },
-});
+const asFile = (o: BenchOptions, bytes: Uint8Array, path = 'm.onnx'): BenchOptions => {
+  const parsed = parseModel(bytes);
+  return { ...o, modelFile: { path, bytes, metadata: parsed.metadata, images: imagesDims(parsed) } };
+};
 
 describe('prepareMode', () => {
   it('gives forward mode on a training file a graph of the forward part only (ONNX Runtime runs every node, whatever is fetched)', () => {
     const o = smallBench('node', 'cpu');
     const bytes = modelBytes(buildTrainingModel(o.model, o.training));
-    const p = prepareMode({ ...o, modelFile: { path: 'train.onnx', bytes, metadata: parseModel(bytes).metadata } }, 'forward');
+    const p = prepareMode(asFile(o, bytes, 'train.onnx'), 'forward');
     const forward = buildForwardModel(o.model).graph;
     expect(p.parsed.graph.nodes.map((n) => n.name)).toEqual(forward.nodes.map((n) => n.name));
     expect(p.parsed.graph.outputs.map((v) => v.name)).toEqual(['output']);
@@ -34,7 +34,8 @@ describe('prepareMode', () => {
     expect(p.flops).toBe(prepareMode(o, 'forward').flops);
     // forward-backward keeps the whole training graph
     expect(
-      prepareMode({ ...o, modelFile: { path: 'train.onnx', bytes, metadata: {} } }, 'forward-backward').parsed.graph.nodes.length,
+      prepareMode({ ...o, modelFile: { ...asFile(o, bytes, 'train.onnx').modelFile!, metadata: {} } }, 'forward-backward').parsed.graph
+        .nodes.length,
     ).toBeGreaterThan(forward.nodes.length);
   });
 });
