@@ -1,11 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { BenchOptions } from '../../src/bench/types.js';
 import { main } from '../../src/cli/main.js';
 import { DEFAULT_BROWSER } from '../../src/runners/browser.js';
-import { BIN, cli, tempDir } from '../helpers/cli.js';
+import { BIN, cli, readOnlyFolder, tempDir } from '../helpers/cli.js';
 
 // In this process (the other cases spawn the built CLI), forward-backward fails once forward has finished, as when
 // its session runs out of memory.
@@ -21,7 +21,6 @@ vi.mock('../../src/bench/run.js', async (importOriginal) => {
 });
 
 const SMALL = ['--batch', '1', '--image-size', '67', '--steps', '2', '--burn-in', '0'];
-const isRoot = process.getuid?.() === 0;
 
 /** The built CLI with its own empty temporary folder, and ONNX Runtime's telemetry left as a user's would be. */
 function benchIn(tmp: string, args: string[], options: { uid?: number; gid?: number } = {}) {
@@ -84,14 +83,8 @@ describe('alexnet-onnx bench: --json and --model files', () => {
   });
 
   it('refuses a --json folder it cannot write in before running (as root, runs as nobody)', (ctx) => {
-    const base = tempDir();
-    chmodSync(base, 0o755);
-    const ro = join(base, 'ro');
-    mkdirSync(ro);
-    chmodSync(ro, 0o555);
-    const as = isRoot ? { uid: 65534, gid: 65534 } : {};
-    if (isRoot && spawnSync(process.execPath, [BIN, '--version'], as).status !== 0)
-      return ctx.skip('root, and user nobody (65534) cannot run the built CLI from this checkout');
+    const { base, ro, as, skip } = readOnlyFolder();
+    if (skip) return ctx.skip(skip);
     const r = benchIn(base, [...SMALL, '--json', join(ro, 'r.json')], as);
     expect(r.stderr).toBe(`alexnet-onnx: --json ${join(ro, 'r.json')}: cannot create files in ${ro} (EACCES: permission denied)\n`);
     expect(r.status).toBe(2);

@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { BIN, cli, tempDir } from '../helpers/cli.js';
+import { BIN, cli, readOnlyFolder, tempDir } from '../helpers/cli.js';
 
 describe('alexnet-onnx export', () => {
   it("prints the seeds' activation table, the parameter count and the file written", () => {
@@ -76,7 +76,6 @@ describe('alexnet-onnx export', () => {
 
 describe('alexnet-onnx export: where the file goes', () => {
   const SMALL = ['--batch', '1', '--image-size', '67'];
-  const isRoot = process.getuid?.() === 0;
 
   it('writes the training graph to graphs/alexnet-training.onnx by default, never over the forward model', () => {
     const dir = tempDir();
@@ -125,14 +124,8 @@ describe('alexnet-onnx export: where the file goes', () => {
   });
 
   it('refuses a folder it cannot write in before building, naming the target (as root, runs as nobody)', (ctx) => {
-    const base = tempDir();
-    chmodSync(base, 0o755);
-    const ro = join(base, 'ro');
-    mkdirSync(ro);
-    chmodSync(ro, 0o555);
-    const as = isRoot ? { uid: 65534, gid: 65534 } : {};
-    if (isRoot && spawnSync(process.execPath, [BIN, '--version'], as).status !== 0)
-      return ctx.skip('root, and user nobody (65534) cannot run the built CLI from this checkout');
+    const { ro, as, skip } = readOnlyFolder();
+    if (skip) return ctx.skip(skip);
     const out = join(ro, 'sub', 'm.onnx');
     const r = spawnSync(process.execPath, [BIN, 'export', '--head', 'fc', '-o', out], { encoding: 'utf8', ...as });
     expect(r.stderr).toBe(`alexnet-onnx: --output ${out}: cannot create files in ${ro} (EACCES: permission denied)\n`);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,4 +38,30 @@ export function tempDir(prefix = 'alexnet-onnx-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   made.push(dir);
   return dir;
+}
+
+/** A folder the CLI cannot create files in, inside `base` (writable), and how to spawn the CLI for that to hold. */
+export interface ReadOnlyFolder {
+  base: string;
+  ro: string;
+  /** spawn options: as root, who may write anywhere, the CLI runs as user nobody. */
+  as: { uid?: number; gid?: number };
+  /** Why the case cannot be tried here, if it cannot. */
+  skip?: string;
+}
+
+/** A read-only folder for tests of refused destinations. */
+export function readOnlyFolder(): ReadOnlyFolder {
+  const base = tempDir();
+  chmodSync(base, 0o755);
+  const ro = join(base, 'ro');
+  mkdirSync(ro);
+  chmodSync(ro, 0o555);
+  const isRoot = process.getuid?.() === 0;
+  const as = isRoot ? { uid: 65534, gid: 65534 } : {};
+  const skip =
+    isRoot && spawnSync(process.execPath, [BIN, '--version'], as).status !== 0
+      ? 'root, and user nobody (65534) cannot run the built CLI from this checkout'
+      : undefined;
+  return { base, ro, as, skip };
 }
