@@ -33,7 +33,8 @@ describe.skipIf(!icd)(`WebGPU EP (onnxruntime-node)${icd ? '' : ` skipped: ${why
     const r = bench(['--json', json]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('graph: LRN decomposed, MaxPool grad mask, conv weight grad conv');
-    expect(r.stdout).not.toMatch(/^warning/m);
+    // A noisy-timings warning can appear on a busy machine; what must not appear is a CPU fallback.
+    expect(r.stdout).not.toMatch(/^warning: .*ran on the CPU/m);
     const report = JSON.parse(readFileSync(json, 'utf8')) as { mode: string; fallback_nodes: string[]; ep: string }[];
     expect(report.map((m) => [m.mode, m.ep, m.fallback_nodes])).toEqual([
       ['forward', 'webgpu', []],
