@@ -1,6 +1,6 @@
 /**
  * What crosses between Node and the benchmark page: a job as the page runs it, what it sends back, and the `serve`
- * API's answer. Plain JSON both ways: the browser runner passes a job in through Playwright, the `serve` page gets
+ * API's answers. Plain JSON both ways: the browser runner passes a job in through Playwright, the `serve` page gets
  * one from the server's `/api/job`. Types only: the page and the server both import this.
  */
 import type { WebEp } from '../common/eps.js';
@@ -67,4 +67,17 @@ export interface JobInfo {
 export interface JobResponse {
   job: BrowserJob;
   info: JobInfo;
+}
+
+/** The `serve` page's controls, as `/api/controls` returns them: each one's choices and `bench`'s default. */
+export interface PageControls {
+  /** Every control's default, as the form sends it (numbers as text). */
+  defaults: Record<string, string>;
+  /** The choices of the select controls (`ep`, `mode`, `lrn`, `head`). */
+  choices: Record<string, readonly string[]>;
+}
+
+/** `/api/check`'s answer for controls `bench` would run: the modes the run times, in order. */
+export interface RunCheck {
+  modes: string[];
 }

@@ -1,15 +1,16 @@
 /**
- * The benchmark page: controls, live step lines, statistics and a chart of step durations. The CLI's `--runtime
- * browser` drives the same page through `window.alexnet.runJob`. Browser code: no Node imports.
+ * The benchmark page: controls, live step lines and step counter, a Stop button, statistics and a chart of step
+ * durations. Jobs run in a worker (`worker-client.ts`), so the page keeps drawing while one runs. The CLI's
+ * `--runtime browser` drives the same page through `window.alexnet.runJob`. Browser code: no Node imports.
  */
 
 import { SUMMARY_HEADER, summaryCells } from '../bench/report.js';
 import { summarize } from '../bench/statistics.js';
-import type { BrowserJob, BrowserJobResult, JobResponse } from '../runners/page-protocol.js';
+import type { BrowserJob, BrowserJobResult, JobResponse, PageControls, RunCheck } from '../runners/page-protocol.js';
 import { fallbackWarning, placementFromLog } from '../runners/placement.js';
-import { checkEp, installLogTee, runJob } from './run-job.js';
-
-installLogTee();
+import { durationChart } from './chart.js';
+import { checkEp, type JobProgress } from './run-job.js';
+import { JobRunner, RunStopped } from './worker-client.js';
 
 declare global {
   interface Window {
@@ -21,6 +22,7 @@ declare global {
 
 const el = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const logBox = el<HTMLPreElement>('log');
+const runner = new JobRunner();
 
 function report(line: string): void {
   logBox.textContent += `${line}\n`;
@@ -35,62 +37,35 @@ function notice(text: string, kind: 'notice' | 'error' = 'notice'): void {
   el('notices').append(p);
 }
 
-window.alexnet = { runJob: (job) => runJob(job, report) };
+const setStatus = (text: string): void => {
+  el('status').textContent = text;
+};
+const setProgress = (text: string): void => {
+  el('progress').textContent = text;
+};
 
-interface Finished {
-  label: string;
-  durations: number[];
+const PHASES = { loading: 'loading the model', session: 'creating the session', 'first run': 'first run' } as const;
+
+/** The step counter's line for `mode`: `step 37 / 110, forward`, or the phase before the steps. */
+function progressLine(mode: string, p: JobProgress): string {
+  if (p.phase !== 'steps') return `${mode}: ${PHASES[p.phase]}`;
+  return `step ${p.step} / ${p.of}, ${mode}${p.step <= p.burnIn ? ' (burn-in)' : ''}`;
 }
 
-const COLORS = ['#1f77b4', '#d62728'];
-
-/** A line chart of step durations in ms, one line per mode. */
-function chart(runs: Finished[]): SVGSVGElement {
-  const ns = 'http://www.w3.org/2000/svg';
-  const W = 640;
-  const H = 260;
-  const pad = { l: 56, r: 12, t: 14, b: 36 };
-  const svg = document.createElementNS(ns, 'svg');
-  svg.setAttribute('width', String(W));
-  svg.setAttribute('height', String(H));
-  svg.setAttribute('role', 'img');
-  const all = runs.flatMap((r) => r.durations.map((d) => d * 1000));
-  const max = Math.max(...all) * 1.05;
-  const steps = Math.max(...runs.map((r) => r.durations.length));
-  const x = (i: number): number => pad.l + ((W - pad.l - pad.r) * i) / Math.max(1, steps - 1);
-  const y = (ms: number): number => H - pad.b - ((H - pad.t - pad.b) * ms) / max;
-  const text = (tx: number, ty: number, s: string, anchor = 'middle'): void => {
-    const t = document.createElementNS(ns, 'text');
-    t.setAttribute('x', String(tx));
-    t.setAttribute('y', String(ty));
-    t.setAttribute('font-size', '11');
-    t.setAttribute('text-anchor', anchor);
-    t.textContent = s;
-    svg.append(t);
-  };
-  const axis = document.createElementNS(ns, 'path');
-  axis.setAttribute('d', `M${pad.l},${pad.t} V${H - pad.b} H${W - pad.r}`);
-  axis.setAttribute('stroke', '#888');
-  axis.setAttribute('fill', 'none');
-  svg.append(axis);
-  for (const f of [0, 0.5, 1]) text(pad.l - 6, y(max * f) + 4, `${(max * f).toFixed(1)} ms`, 'end');
-  text(pad.l, H - pad.b + 14, '0');
-  text(W - pad.r, H - pad.b + 14, String(steps - 1));
-  text((W + pad.l) / 2, H - 6, 'timed step');
-  runs.forEach((r, k) => {
-    const line = document.createElementNS(ns, 'polyline');
-    line.setAttribute('points', r.durations.map((d, i) => `${x(i).toFixed(1)},${y(d * 1000).toFixed(1)}`).join(' '));
-    line.setAttribute('fill', 'none');
-    line.setAttribute('stroke', COLORS[k % COLORS.length]!);
-    line.setAttribute('stroke-width', '1.5');
-    svg.append(line);
-    text(W - pad.r - 4, pad.t + 12 + 14 * k, r.label, 'end');
-    svg.lastElementChild!.setAttribute('fill', COLORS[k % COLORS.length]!);
-  });
-  return svg;
+/** Where a stopped run was: `at step 37 / 110`, or the phase it was in. */
+function whereLine(p: JobProgress): string {
+  return p.phase === 'steps' ? `at step ${p.step} / ${p.of}` : `while ${PHASES[p.phase]}`;
 }
 
-function resultsTable(rows: { label: string; r: BrowserJobResult; info: JobResponse['info'] }[]): HTMLTableElement {
+window.alexnet = { runJob: (job) => runner.run(job, { log: report, progress: (p) => setProgress(progressLine(job.label, p)) }) };
+
+interface Row {
+  mode: string;
+  r: BrowserJobResult;
+  info: JobResponse['info'];
+}
+
+function resultsTable(rows: Row[]): HTMLTableElement {
   const table = document.createElement('table');
   const tr = (cells: string[], tag: 'th' | 'td'): HTMLTableRowElement => {
     const row = document.createElement('tr');
@@ -102,65 +77,125 @@ function resultsTable(rows: { label: string; r: BrowserJobResult; info: JobRespo
     return row;
   };
   table.append(tr(SUMMARY_HEADER, 'th'));
-  for (const { label, r, info } of rows) {
-    table.append(tr(summaryCells(label, summarize(r.durations), info.batch, info.flopsPerBatch, r.sessionCreateS, r.firstRunS), 'td'));
+  for (const { mode, r, info } of rows) {
+    table.append(tr(summaryCells(mode, summarize(r.durations), info.batch, info.flopsPerBatch, r.sessionCreateS, r.firstRunS), 'td'));
   }
   return table;
 }
 
-async function fetchJob(form: FormData, mode: string): Promise<JobResponse> {
-  const q = new URLSearchParams();
-  for (const [k, v] of form) if (k !== 'mode') q.set(k, String(v));
+function showResults(rows: Row[], ep: string): void {
+  const last = rows.at(-1)!.r;
+  el('results').replaceChildren(
+    resultsTable(rows),
+    Object.assign(document.createElement('p'), {
+      textContent: `ONNX Runtime ${last.ortVersion} (onnxruntime-web), EP ${ep}, device: ${last.device}`,
+    }),
+  );
+  el('chart').replaceChildren(durationChart(rows.map((x) => ({ label: x.mode, durations: x.r.durations }))));
+}
+
+/** The server's answer (a busy 503 included), or its message thrown: for refused controls, `bench`'s own line. */
+async function api(path: string, signal: AbortSignal): Promise<Response> {
+  const r = await fetch(path, { signal });
+  if (!r.ok && r.status !== 503) throw new Error(await r.text());
+  return r;
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    const stop = (): void => {
+      clearTimeout(timer);
+      reject(new RunStopped());
+    };
+    signal.addEventListener('abort', stop, { once: true });
+  });
+
+async function fetchJob(query: URLSearchParams, mode: string, signal: AbortSignal): Promise<JobResponse> {
+  const q = new URLSearchParams(query);
   q.set('mode', mode);
   for (;;) {
-    el('status').textContent = `Building the ${mode} model…`;
-    const r = await fetch(`/api/job?${q}`);
+    setProgress(`${mode}: building the model on the server`);
+    const r = await api(`/api/job?${q}`, signal);
+    if (r.ok) return (await r.json()) as JobResponse;
     // the server builds one job at a time: a busy answer says when to ask again
-    const retryAfter = r.status === 503 ? Number(r.headers.get('Retry-After')) : 0;
-    if (retryAfter > 0) {
-      el('status').textContent = `Waiting: ${await r.text()}`;
-      await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
-      continue;
-    }
-    if (!r.ok) throw new Error(await r.text());
-    return (await r.json()) as JobResponse;
+    setStatus(`Waiting: ${await r.text()}`);
+    await sleep(Number(r.headers.get('Retry-After') || 1) * 1000, signal);
   }
 }
 
+/** Stops the run in progress: the fetch or wait it is in, or the worker running its job. */
+let stopRun: (() => void) | undefined;
+
 async function onRun(event: SubmitEvent): Promise<void> {
   event.preventDefault();
-  const form = new FormData(el<HTMLFormElement>('controls'));
-  const mode = String(form.get('mode'));
-  const ep = String(form.get('ep'));
-  const modes = mode === 'both' ? ['forward', 'forward-backward'] : [mode];
-  const button = el<HTMLButtonElement>('run');
-  button.disabled = true;
+  const query = new URLSearchParams();
+  for (const [k, v] of new FormData(el<HTMLFormElement>('controls'))) query.set(k, String(v));
+  const ep = query.get('ep') ?? '';
+  const [run, stop] = [el<HTMLButtonElement>('run'), el<HTMLButtonElement>('stop')];
+  const stopping = new AbortController();
+  stopRun = () => {
+    stopping.abort();
+    runner.stop();
+  };
+  run.disabled = true;
+  stop.disabled = false;
+  for (const e of el('notices').querySelectorAll('.error')) e.remove();
   logBox.textContent = '';
   el('results').replaceChildren();
   el('chart').replaceChildren();
-  const rows: { label: string; r: BrowserJobResult; info: JobResponse['info'] }[] = [];
+  const rows: Row[] = [];
+  let mode = '';
+  let where = 'while checking the controls';
   try {
-    for (const m of modes) {
-      const { job, info } = await fetchJob(form, m);
-      el('status').textContent = `Running ${m} on ${ep}: batch ${info.batch}, ${info.formulation}…`;
-      const r = await runJob(job, report);
-      rows.push({ label: m, r, info });
+    setStatus('Checking the controls…');
+    // bench refuses a whole run before timing anything, so the page does too: every mode is checked first
+    const { modes } = (await (await api(`/api/check?${query}`, stopping.signal)).json()) as RunCheck;
+    for (mode of modes) {
+      where = 'while the server built the model';
+      const { job, info } = await fetchJob(query, mode, stopping.signal);
+      setStatus(`Running ${mode} on ${ep}: batch ${info.batch}, ${info.formulation}…`);
+      const progress = (p: JobProgress): void => {
+        setProgress(progressLine(mode, p));
+        where = whereLine(p);
+      };
+      const r = await runner.run(job, { log: report, progress });
+      rows.push({ mode, r, info });
       report(fallbackWarning(placementFromLog(r.placementLog), job.ep) ?? `all nodes ran on ${ep}`);
-      el('results').replaceChildren(
-        resultsTable(rows),
-        Object.assign(document.createElement('p'), {
-          textContent: `ONNX Runtime ${r.ortVersion} (onnxruntime-web), EP ${ep}, device: ${r.device}`,
-        }),
-      );
-      el('chart').replaceChildren(chart(rows.map((x) => ({ label: x.label, durations: x.r.durations }))));
+      showResults(rows, ep);
     }
-    el('status').textContent = 'Done.';
+    setStatus('Done.');
+    setProgress('');
   } catch (err) {
-    el('status').textContent = 'Failed.';
-    notice((err as Error).message ?? String(err), 'error');
+    if (stopping.signal.aborted) {
+      const kept = rows.length ? `; the results of ${rows.map((x) => x.mode).join(', ')} are kept` : '';
+      setStatus(`Stopped${mode ? ` ${mode}` : ''} ${where}${kept}.`);
+    } else {
+      setStatus('Failed.');
+      notice((err as Error).message ?? String(err), 'error');
+    }
+    setProgress('');
   } finally {
-    button.disabled = false;
+    stopRun = undefined;
+    run.disabled = false;
+    stop.disabled = true;
   }
+}
+
+/** Fills the controls with the server's choices and `bench`'s defaults; false when there is no job API here. */
+async function fillControls(): Promise<boolean> {
+  const r = await fetch('/api/controls');
+  if (!r.ok) return false;
+  const { defaults, choices } = (await r.json()) as PageControls;
+  for (const [name, list] of Object.entries(choices)) {
+    el<HTMLSelectElement>(name).replaceChildren(...list.map((c) => new Option(c, c)));
+  }
+  for (const [name, value] of Object.entries(defaults)) {
+    const control = el<HTMLInputElement | HTMLSelectElement>(name);
+    control.value = value;
+    if (control instanceof HTMLInputElement) control.placeholder = value;
+  }
+  return true;
 }
 
 async function start(): Promise<void> {
@@ -169,15 +204,23 @@ async function start(): Promise<void> {
       'This page is not cross-origin isolated (the COOP/COEP headers did not arrive), so WebAssembly runs on one thread. Open it from `alexnet-onnx serve` directly, not through a proxy that drops headers.',
     );
   }
-  const webgpu = await checkEp('webgpu');
+  const [webgpu, controls] = await Promise.all([checkEp('webgpu'), fillControls()]);
+  if (!controls) {
+    setStatus(
+      'Ready for jobs from alexnet-onnx bench --runtime browser (this server has no controls: open the page from alexnet-onnx serve).',
+    );
+    return;
+  }
   if (webgpu.problem) {
     notice(`WebGPU is not available: ${webgpu.problem}. The webgpu EP is disabled; wasm works.`);
-    const option = el<HTMLSelectElement>('ep').querySelector<HTMLOptionElement>('option[value=webgpu]')!;
-    option.disabled = true;
+    el<HTMLSelectElement>('ep').querySelector<HTMLOptionElement>('option[value=webgpu]')!.disabled = true;
   }
   el('controls').addEventListener('submit', (e) => void onRun(e as SubmitEvent));
-  el('status').textContent =
-    `Ready. WebAssembly threads available: ${crossOriginIsolated ? navigator.hardwareConcurrency : 1}${webgpu.adapter ? `; WebGPU adapter: ${webgpu.adapter}` : ''}.`;
+  el('stop').addEventListener('click', () => stopRun?.());
+  el<HTMLButtonElement>('run').disabled = false;
+  setStatus(
+    `Ready. WebAssembly threads available: ${crossOriginIsolated ? navigator.hardwareConcurrency : 1}${webgpu.adapter ? `; WebGPU adapter: ${webgpu.adapter}` : ''}.`,
+  );
 }
 
 void start();

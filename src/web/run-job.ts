@@ -1,6 +1,7 @@
 /**
- * Runs a benchmark job inside a browser page with onnxruntime-web and the same timing loop as the Node runtimes
- * (`performance.now()` around each awaited `session.run`). Browser code: no Node imports.
+ * Runs a benchmark job with onnxruntime-web and the same timing loop as the Node runtimes (`performance.now()` around
+ * each awaited `session.run`). It runs in the page's job worker (`job-worker.ts`), off the page's main thread.
+ * Browser code: no Node imports, and nothing that needs a window (workers have none).
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { timeLoop } from '../bench/harness.js';
@@ -15,7 +16,8 @@ const logCapture = new OrtLogCapture();
 
 /**
  * onnxruntime-web's WebAssembly module binds `console.error`/`console.log` when it loads; wrapping them first hands
- * ORT's log to `logCapture` (node placements) instead of flooding the console. Call before loading ORT.
+ * ORT's log to `logCapture` (node placements) instead of flooding the console. Call before loading ORT, in the
+ * global scope that loads it.
  */
 export function installLogTee(): void {
   for (const key of ['error', 'log'] as const) {
@@ -79,10 +81,22 @@ function browserName(): string {
   return m ? `${m[1]} ${m[2]}` : navigator.userAgent;
 }
 
-/** Runs `job` in this page; `log` gets each step line and the summary line as they happen. */
-export async function runJob(job: BrowserJob, log: (line: string) => void): Promise<BrowserJobResult> {
+/** What a job is doing: `steps` counts every loop step (burn-in included) from 1 as it starts. */
+export type JobProgress = { phase: 'loading' | 'session' | 'first run' } | { phase: 'steps'; step: number; of: number; burnIn: number };
+
+/** Where a job's output goes while it runs. */
+export interface JobReporter {
+  /** Each step line, the summary line and any warning, as they happen. */
+  log(line: string): void;
+  /** Each phase as it starts, and each loop step (called inside the timed step: it must cost next to nothing). */
+  progress(p: JobProgress): void;
+}
+
+/** Runs `job` in this global scope (the job worker); `report` hears its lines and progress as they happen. */
+export async function runJob(job: BrowserJob, report: JobReporter): Promise<BrowserJobResult> {
   const { problem, adapter } = await checkEp(job.ep);
   if (problem) throw new Error(problem);
+  report.progress({ phase: 'loading' });
   const ort = await loadOrt(job.ep);
   ort.env.wasm.wasmPaths = ORT_BASE;
   if (job.threads) ort.env.wasm.numThreads = job.threads;
@@ -99,21 +113,29 @@ export async function runJob(job: BrowserJob, log: (line: string) => void): Prom
     logSeverityLevel: 3,
   };
 
+  report.progress({ phase: 'session' });
   const placementLog = await logCapture.placementLog(ort, model, options);
   const created = performance.now();
   const session = await ort.InferenceSession.create(model, options);
   const sessionCreateS = (performance.now() - created) / 1000;
   try {
+    report.progress({ phase: 'first run' });
     const first = performance.now();
     const out = await session.run(feeds, job.fetches);
     const firstRunS = (performance.now() - first) / 1000;
-    const loop = await timeLoop(() => session.run(feeds, job.fetches), {
+    const of = job.burnIn + job.steps;
+    let step = 0;
+    const run = () => {
+      report.progress({ phase: 'steps', step: ++step, of, burnIn: job.burnIn });
+      return session.run(feeds, job.fetches);
+    };
+    const loop = await timeLoop(run, {
       label: job.label,
       burnIn: job.burnIn,
       steps: job.steps,
       logEvery: job.logEvery,
       format: job.format,
-      log,
+      log: (line) => report.log(line),
     });
     const threads = ort.env.wasm.numThreads ?? 1;
     const wasm = describeWasmThreads(threads, crossOriginIsolated ? '' : ', not cross-origin isolated');

@@ -70,7 +70,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-const job = async (path = '/api/job?batch=1&imageSize=67'): Promise<JobResponse> =>
+const job = async (path = '/api/job?mode=forward&batch=1&imageSize=67'): Promise<JobResponse> =>
   JSON.parse(text(await get(server!, path))) as JobResponse;
 
 describe('serve: who may use the server', () => {
@@ -121,7 +121,7 @@ describe('serve: jobs', () => {
     server = await serve({ port: 0, build: gate.build });
     const first = get(server, '/api/job?mode=forward-backward&batch=2&imageSize=67');
     await expect.poll(() => gate.started).toEqual([1]);
-    const second = await get(server, '/api/job?batch=1');
+    const second = await get(server, '/api/job?mode=forward&batch=1');
     expect(second.status).toBe(503);
     expect(second.headers['retry-after']).toBe('2');
     expect(text(second)).toBe(
@@ -180,12 +180,30 @@ describe('serve: jobs', () => {
   it('stops a build in progress when the server closes', async () => {
     const gate = gatedBuild();
     server = await serve({ port: 0, build: gate.build });
-    const pending = get(server, '/api/job').catch(() => undefined);
+    const pending = get(server, '/api/job?mode=forward').catch(() => undefined);
     await expect.poll(() => gate.started).toEqual([1]);
     await server.close();
     server = undefined;
     expect(gate.signals[0]!.aborted).toBe(true);
     await pending;
+  });
+
+  it("answers the controls (bench's defaults) and checks a whole run as bench would, building nothing", async () => {
+    const gate = gatedBuild();
+    server = await serve({ port: 0, build: gate.build });
+    const controls = await get(server, '/api/controls');
+    expect(controls.status).toBe(200);
+    expect(JSON.parse(text(controls)).defaults).toMatchObject({ mode: 'both', batch: '32', imageSize: '224' });
+    const ok = await get(server, '/api/check?batch=1&imageSize=67');
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(text(ok))).toEqual({ modes: ['forward', 'forward-backward'] });
+    const refused = await get(server, '/api/check?imageSize=1&mode=forward');
+    expect(refused.status).toBe(400);
+    expect(text(refused)).toBe('--image-size 1 gives an empty pool5; the smallest allowed is 57');
+    const both = await get(server, '/api/job?batch=1&imageSize=67');
+    expect(both.status).toBe(400);
+    expect(text(both)).toBe('a job times one mode: mode must be one of forward, forward-backward');
+    expect(gate.started).toEqual([]);
   });
 
   it('builds a real job in the worker thread: the page gets the model and feeds it needs', async () => {

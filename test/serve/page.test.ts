@@ -7,23 +7,38 @@ import type { PageServer } from '../../src/runners/page-server.js';
 import { buildInWorker } from '../../src/serve/build.js';
 import { serve } from '../../src/serve/serve.js';
 import { STEP_LINE, SUMMARY_LINE } from '../helpers/bench.js';
+import { checkChart, type Liveness, startLivenessProbe } from './page-probes.js';
 
 /** Screenshots land here for people to look at (CI keeps the folder as an artifact). */
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 
 const status = (page: Page): Promise<string> => page.locator('#status').innerText();
+const logLines = async (page: Page): Promise<string[]> => (await page.locator('#log').innerText()).split('\n').filter(Boolean);
 
-async function runFromControls(page: Page, controls: Record<string, string>, whileRunning?: () => Promise<void>): Promise<void> {
+async function ready(page: Page): Promise<void> {
   await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Ready'));
+}
+
+async function setControls(page: Page, controls: Record<string, string>): Promise<void> {
   for (const [id, value] of Object.entries(controls)) {
     if (await page.locator(`select#${id}`).count()) await page.selectOption(`#${id}`, value);
     else await page.fill(`#${id}`, value);
   }
-  await page.click('#run');
-  await whileRunning?.();
+}
+
+async function finished(page: Page): Promise<void> {
   await page.waitForFunction(() => ['Done.', 'Failed.'].includes(document.getElementById('status')!.textContent!), undefined, {
     timeout: 240_000,
   });
+}
+
+async function runFromControls(page: Page, controls: Record<string, string>, whileRunning?: () => Promise<void>): Promise<void> {
+  // ready, or done with the run before
+  await page.waitForFunction(() => !(document.getElementById('run') as HTMLButtonElement).disabled);
+  await setControls(page, controls);
+  await page.click('#run');
+  await whileRunning?.();
+  await finished(page);
 }
 
 describe('alexnet-onnx serve: the page in a real browser', () => {
@@ -39,14 +54,31 @@ describe('alexnet-onnx serve: the page in a real browser', () => {
     await server?.close();
   });
 
-  it('runs both modes from the controls after a real click: step lines, statistics, chart; screenshot in test-artifacts/', async () => {
+  it("starts from bench's defaults (both modes), runs both after a real click: step lines, statistics, a readable chart", async () => {
     const page = await browser.newPage();
     await page.goto(`${server.origin}/`);
-    await runFromControls(page, { mode: 'both', batch: '1', imageSize: '67', steps: '6', burnIn: '1', logEvery: '2' });
+    await ready(page);
+    const defaults = await page.$$eval('#controls input, #controls select', (cs) =>
+      Object.fromEntries(cs.map((c) => [c.id, (c as HTMLInputElement).value])),
+    );
+    expect(defaults).toEqual({
+      ep: 'wasm',
+      mode: 'both',
+      batch: '32',
+      imageSize: '224',
+      lrn: 'tf-benchmark',
+      head: 'none',
+      steps: '100',
+      burnIn: '10',
+      logEvery: '10',
+      threads: '0',
+    });
+    // the mode is left at its default
+    await runFromControls(page, { batch: '1', imageSize: '67', steps: '12', burnIn: '1', logEvery: '4' });
     await page.screenshot({ path: join(ARTIFACTS, 'serve-page.png'), fullPage: true });
     expect(await status(page)).toBe('Done.');
     expect(await page.locator('#notices').innerText()).toBe('');
-    const log = (await page.locator('#log').innerText()).split('\n').filter(Boolean);
+    const log = await logLines(page);
     expect(log.filter((l) => STEP_LINE.test(l))).toHaveLength(6);
     expect(log.filter((l) => SUMMARY_LINE.test(l))).toHaveLength(2);
     expect(log.filter((l) => l === 'all nodes ran on wasm')).toHaveLength(2);
@@ -57,10 +89,73 @@ describe('alexnet-onnx serve: the page in a real browser', () => {
     expect(await page.locator('#results p').innerText()).toMatch(
       /ONNX Runtime 1\.29\.0 \(onnxruntime-web\), EP wasm, device: .*WebAssembly SIMD, \d+ threads?\)/,
     );
-    const points = await page
-      .locator('#chart svg polyline')
-      .evaluateAll((ls) => ls.map((l) => l.getAttribute('points')!.split(' ').length));
-    expect(points).toEqual([6, 6]);
+    const chart = await checkChart(page);
+    expect(chart.points).toEqual([12, 12]);
+    expect(chart.legend).toEqual(['forward', 'forward-backward']);
+    expect(chart.outside, 'text outside the chart (cut off)').toEqual([]);
+    expect(chart.legendOverPlot, 'legend inside the plot area').toBe(false);
+    // timed steps 0-11: round ticks that stay within them
+    expect(chart.xTicks).toEqual([0, 2, 4, 6, 8, 10]);
+    expect(chart.yTicks.length).toBeGreaterThan(2);
+    expect(chart.yLabelsOverTitle, 'y labels over the axis title').toBe(false);
+    await page.close();
+  });
+
+  it('stays alive while a job runs: the page keeps drawing, step lines and the step counter arrive as the steps run', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.origin}/`);
+    await ready(page);
+    await startLivenessProbe(page);
+    await runFromControls(page, { mode: 'forward', batch: '4', imageSize: '224', steps: '8', burnIn: '1', logEvery: '1' });
+    expect(await status(page)).toBe('Done.');
+    const live = await page.evaluate(() => (window as unknown as { liveness: Liveness }).liveness);
+    // a job on the page's own thread would leave no frame between its steps (one gap as long as the loop) and every
+    // line would show at the end, in one frame
+    expect(live.maxFrameGapMs, 'longest gap between animation frames').toBeLessThan(500);
+    const shown = live.lines.filter((l) => STEP_LINE.test(l.text)).map((l) => l.t);
+    expect(shown).toHaveLength(8);
+    expect(new Set(shown).size, 'frames that showed new step lines').toBe(8);
+    expect(shown[7]! - shown[0]!, 'ms between the frames showing the first and the last step line').toBeGreaterThan(1000);
+    const counter = live.progress.filter((p) => /^step \d+ \/ 9, forward/.test(p));
+    expect(counter[0]).toBe('step 1 / 9, forward (burn-in)');
+    expect(counter).toContain('step 5 / 9, forward');
+    expect(counter.at(-1)).toBe('step 9 / 9, forward');
+    // and the counter was drawn as it went
+    expect(live.progressShown.filter((p) => /^step \d+ \/ 9, forward/.test(p)).length).toBeGreaterThanOrEqual(5);
+    expect(live.progress.slice(0, 4)).toEqual([
+      'forward: building the model on the server',
+      'forward: loading the model',
+      'forward: creating the session',
+      'forward: first run',
+    ]);
+    await page.close();
+  });
+
+  it('stops a run at once with Stop, keeps the finished mode, and runs again afterwards', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.origin}/`);
+    await ready(page);
+    await setControls(page, { mode: 'both', batch: '1', imageSize: '67', steps: '60', burnIn: '1', logEvery: '1' });
+    await page.click('#run');
+    await page.waitForFunction(() => /^step ([3-9]|\d\d+) \/ 61, forward-backward/.test(document.getElementById('progress')!.textContent!));
+    const clicked = Date.now();
+    await page.click('#stop');
+    await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Stopped'));
+    expect(Date.now() - clicked).toBeLessThan(2000);
+    expect(await status(page)).toMatch(/^Stopped forward-backward at step \d+ \/ 61; the results of forward are kept\.$/);
+    const rows = await page.locator('#results tr').allInnerTexts();
+    expect(rows.map((r) => r.split('\t')[0])).toEqual(['mode', 'forward']);
+    expect(await page.locator('#run').isEnabled()).toBe(true);
+    expect(await page.locator('#stop').isDisabled()).toBe(true);
+    await page.screenshot({ path: join(ARTIFACTS, 'serve-page-stopped.png'), fullPage: true });
+    // the worker is gone: no line arrives after the stop
+    const after = (await logLines(page)).length;
+    await page.waitForTimeout(500);
+    expect((await logLines(page)).length).toBe(after);
+    expect((await logLines(page)).filter((l) => SUMMARY_LINE.test(l))).toHaveLength(1);
+    await runFromControls(page, { mode: 'forward', steps: '2', logEvery: '1' });
+    expect(await status(page)).toBe('Done.');
+    expect((await logLines(page)).filter((l) => STEP_LINE.test(l))).toHaveLength(2);
     await page.close();
   });
 
@@ -90,17 +185,21 @@ describe('alexnet-onnx serve: the page in a real browser', () => {
     }
   });
 
-  it('shows a bad control value as an error on the page, and the API answers 400 with the reason', async () => {
-    const r = await fetch(`${server.origin}/api/job?batch=0`);
+  it("refuses on the page what bench refuses, with bench's line, before running any mode", async () => {
+    const r = await fetch(`${server.origin}/api/check?imageSize=1`);
     expect(r.status).toBe(400);
-    expect(await r.text()).toBe('batch must be an integer in [1, 512], got 0');
-    const small = await fetch(`${server.origin}/api/job?imageSize=20`);
-    expect(await small.text()).toMatch(/^image-size 20 gives an empty pool5; the smallest allowed is \d+$/);
+    expect(await r.text()).toBe('--image-size 1 gives an empty pool5; the smallest allowed is 57');
     const page = await browser.newPage();
     await page.goto(`${server.origin}/`);
-    await runFromControls(page, { imageSize: '20' });
+    await runFromControls(page, { imageSize: '1' });
     expect(await status(page)).toBe('Failed.');
-    expect(await page.locator('#notices .error').innerText()).toContain('gives an empty pool5');
+    expect(await page.locator('#notices .error').innerText()).toBe('--image-size 1 gives an empty pool5; the smallest allowed is 57');
+    expect(await page.locator('#log').innerText()).toBe('');
+    await page.screenshot({ path: join(ARTIFACTS, 'serve-page-refused.png'), fullPage: true });
+    // the next run clears the old refusal
+    await runFromControls(page, { imageSize: '67', batch: '1', mode: 'forward', steps: '1', burnIn: '0' });
+    expect(await status(page)).toBe('Done.');
+    expect(await page.locator('#notices').innerText()).toBe('');
     await page.close();
   });
 
@@ -118,7 +217,7 @@ describe('alexnet-onnx serve: the page in a real browser', () => {
       },
     });
     try {
-      const other = fetch(`${busy.origin}/api/job?batch=1&imageSize=67`);
+      const other = fetch(`${busy.origin}/api/job?batch=1&imageSize=67&mode=forward`);
       await expect.poll(() => builds).toBe(1);
       const page = await browser.newPage();
       await page.goto(`${busy.origin}/`);
@@ -135,13 +234,16 @@ describe('alexnet-onnx serve: the page in a real browser', () => {
     }
   });
 
-  it('sends the cross-origin isolation headers and refuses paths outside its folders', async () => {
+  it('sends the cross-origin isolation headers (the job worker too) and refuses paths outside its folders', async () => {
     const r = await fetch(`${server.origin}/`);
     expect(r.headers.get('cross-origin-opener-policy')).toBe('same-origin');
     expect(r.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
     expect(await r.text()).toContain('<form id="controls">');
     expect((await fetch(`${server.origin}/ort/ort.wasm.min.mjs`)).status).toBe(200);
     expect((await fetch(`${server.origin}/app/web/page.js`)).status).toBe(200);
+    const worker = await fetch(`${server.origin}/app/web/job-worker.js`);
+    expect(worker.status).toBe(200);
+    expect(worker.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
     expect((await fetch(`${server.origin}/app/%2e%2e/package.json`)).status).toBe(404);
   });
 });
