@@ -1,20 +1,23 @@
 #!/usr/bin/env node
 // One command that times alexnet-onnx on every runtime/EP this machine has, plus the PyTorch eager peer on the same
 // weights, then prints a ratio table (and the GPU targets' TFLOP/s against the GPU's peak) and writes the reports
-// and an SVG chart to docs/results/.
+// and an SVG chart to a folder outside the checkout (default $TMPDIR/alexnet-onnx-compare-<time>; --out DIR, e.g.
+// docs/results to keep them with the docs). It reads the reports back, builds the table and draws the chart with the
+// same library code as `alexnet-onnx compare` (src/bench/compare.ts, src/bench/compare-input.ts).
 //
 //   node scripts/compare.mjs [--batch 32] [--steps 100] [--burn-in 10] [--log-every 10] [--fetch grads|sum]
-//                            [--tf32] [--targets node/cuda,pytorch/cuda] [--software-gpu] [--out docs/results]
+//                            [--tf32] [--targets node/cuda,pytorch/cuda] [--software-gpu] [--out DIR]
 //
 // Targets that cannot run here are listed with the reason, never dropped silently. WebGPU on a software adapter
 // (lavapipe, SwiftShader) is seconds per step, so it is left out unless --software-gpu is given. Without --tf32 both
 // CUDA sides run strict fp32; with it both allow TF32 (the CUDA EP's use_tf32 default, PyTorch's allow_tf32).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, hostname } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, hostname, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { compareChartSvg, formatCompareTable, formatThroughputTable } from '../dist/bench/compare.js';
+import { compareChartSvg, formatCompareTable, formatThroughputTable, runsByTarget } from '../dist/bench/compare.js';
+import { readRuns } from '../dist/bench/compare-input.js';
 import { DEFAULT_BROWSER } from '../dist/runners/browser.js';
 import { checkCudaSetup } from '../dist/runners/cuda.js';
 import { installNodeWebGpu } from '../dist/runners/node-webgpu.js';
@@ -30,7 +33,7 @@ const OPTIONS = {
   tf32: { type: 'boolean', default: false },
   targets: { type: 'string' },
   'software-gpu': { type: 'boolean', default: false },
-  out: { type: 'string', default: 'docs/results' },
+  out: { type: 'string' },
 };
 let a;
 try {
@@ -39,10 +42,29 @@ try {
   console.error(`compare: ${err.message}\n${USAGE}`);
   process.exit(2);
 }
+const TARGETS = [
+  'node/cpu',
+  'node/cuda',
+  'node/webgpu',
+  'web/wasm',
+  'web/webgpu',
+  'browser/wasm',
+  'browser/webgpu',
+  'pytorch/cpu',
+  'pytorch/cuda',
+];
+const wanted = a.targets ? a.targets.split(',') : TARGETS;
+for (const t of wanted) {
+  if (TARGETS.includes(t)) continue;
+  console.error(`compare: unknown target ${t}: choose from ${TARGETS.join(', ')}`);
+  process.exit(2);
+}
 if (a.tf32 && process.env.NVIDIA_TF32_OVERRIDE === '0') {
   console.error('compare: --tf32 asks for TF32, but NVIDIA_TF32_OVERRIDE=0 in the environment turns it off on both sides: unset it');
   process.exit(2);
 }
+// a relative --out is the caller's, not the checkout's (the script works from the checkout)
+const given = a.out === undefined ? undefined : resolve(a.out);
 process.chdir(new URL('..', import.meta.url).pathname);
 const BIN = 'dist/cli/bin.js';
 const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
@@ -54,7 +76,8 @@ const stamp =
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z') + (a.tf32 ? '-tf32' : '');
-mkdirSync(a.out, { recursive: true });
+const out = given ?? join(tmpdir(), `alexnet-onnx-compare-${stamp}`);
+mkdirSync(out, { recursive: true });
 mkdirSync('graphs', { recursive: true });
 
 async function why(f) {
@@ -91,13 +114,11 @@ const all = {
   'pytorch/cpu': undefined,
   'pytorch/cuda': torchCuda,
 };
-const wanted = a.targets ? a.targets.split(',') : Object.keys(all);
-for (const t of wanted) if (!(t in all)) throw new Error(`unknown target ${t}: choose from ${Object.keys(all).join(', ')}`);
 
 console.log(
   `== ${new Date().toISOString()} on ${hostname()}: node ${process.version}, ${cpus().length} x ${cpus()[0]?.model.trim()}; batch ${a.batch}, ${a.steps} steps after ${a['burn-in']}; CUDA math ${a.tf32 ? 'TF32 allowed' : 'strict fp32'}`,
 );
-const reports = [];
+const files = [];
 const skipped = [];
 const model = `graphs/compare-b${a.batch}.onnx`;
 execFileSync(process.execPath, [BIN, 'export', '--batch', a.batch, '-o', model], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -108,7 +129,7 @@ for (const target of wanted) {
     continue;
   }
   const [runtime, ep] = target.split('/');
-  const json = join(a.out, `${stamp}-${runtime}-${ep}-b${a.batch}.json`);
+  const json = join(out, `${stamp}-${runtime}-${ep}-b${a.batch}.json`);
   const cmd =
     runtime === 'pytorch'
       ? [
@@ -133,20 +154,22 @@ for (const target of wanted) {
     skipped.push(`${target}: failed with exit code ${r.status}`);
     continue;
   }
-  reports.push(...JSON.parse(readFileSync(json, 'utf8')));
+  files.push(json);
 }
+const reports = readRuns(files).flatMap((run) => run.entries);
 
 const table = formatCompareTable(reports);
 const throughput = formatThroughputTable(reports);
 const lines = [table, ...(throughput ? ['', throughput] : []), ...skipped.map((s) => `not measured: ${s}`)];
 console.log(`\n${lines.join('\n')}`);
-const base = join(a.out, `${stamp}-compare-b${a.batch}`);
+const base = join(out, `${stamp}-compare-b${a.batch}`);
 writeFileSync(`${base}.txt`, `${lines.join('\n')}\n`);
 writeFileSync(
   `${base}.svg`,
   compareChartSvg(
-    reports,
+    runsByTarget(reports),
     `AlexNet batch ${a.batch}${a.tf32 ? ' (CUDA: TF32 allowed)' : ''}: mean ms per batch (log scale), ${hostname()}, ${stamp}`,
   ),
 );
-console.log(`wrote ${base}.txt and ${base}.svg`);
+console.log(`wrote ${base}.txt and ${base}.svg, with the reports, in ${out}`);
+if (files.length) console.log(`compare them again (--baseline N, --svg FILE): alexnet-onnx compare ${files.join(' ')}`);

@@ -1,7 +1,8 @@
 /**
- * The comparison across runtimes and EPs (scripts/compare.mjs): a ratio table against the PyTorch eager peer on the
- * same kind of device, the GPU targets' TFLOP/s against the GPU's peak, and an SVG bar chart for the docs. Pure
- * functions over `--json` reports.
+ * Comparing saved runs: `alexnet-onnx compare`'s ratio table against a baseline run, scripts/compare.mjs's ratio
+ * table against the PyTorch eager peer on the same kind of device, the GPU targets' TFLOP/s against the GPU's peak,
+ * and the SVG bar chart both write. Pure functions over `--json` report entries (`src/bench/compare-input.ts` reads
+ * the files).
  */
 import { type Align, formatTable } from '../common/table.js';
 import { type GpuPeak, gpuPeak } from './peak.js';
@@ -19,6 +20,14 @@ export interface ReportEntry {
   flops_per_batch?: number | null;
   /** Whether TF32 was allowed (CUDA targets); null or absent elsewhere. */
   tf32?: boolean | null;
+  /** When the bench run started (report schema 2): tells the runs of an `--append` file apart. */
+  started_at?: string;
+}
+
+/** One bench run of one runtime and EP: a result per mode, and the name it has in tables and charts. */
+export interface Run {
+  label: string;
+  entries: ReportEntry[];
 }
 
 const MODES = ['forward', 'forward-backward'] as const;
@@ -46,6 +55,46 @@ function byTarget(entries: ReportEntry[]): Map<string, Map<string, ReportEntry>>
   return targets;
 }
 
+/** One run per runtime/EP, named by it (`node/cpu`), in the order they first come: scripts/compare.mjs's runs. */
+export function runsByTarget(entries: ReportEntry[]): Run[] {
+  return [...byTarget(entries)].map(([label, modes]) => ({ label, entries: [...modes.values()] }));
+}
+
+const meanCell = (r: ReportEntry | undefined): string => (r ? `${(r.mean_s * 1000).toFixed(2)} +/- ${(r.sd_s * 1000).toFixed(2)}` : 'n/a');
+
+/**
+ * `alexnet-onnx compare`'s table, like torch.utils.benchmark's Compare: one row per run, each mode's mean ms and its
+ * ratio to the same mode of the run numbered `baseline` (0-based; below 1: faster than the baseline), then a line
+ * naming the baseline and, where the runs' batches differ, a note that per-batch times then time different work.
+ */
+export function formatRatioTable(runs: Run[], baseline = 0): string {
+  const base = runs[baseline];
+  if (!base) throw new RangeError(`no run ${baseline + 1} among ${runs.length}`);
+  const modeOf = (run: Run, mode: string): ReportEntry | undefined => run.entries.find((e) => e.mode === mode);
+  const header = ['#', 'run', 'runtime/EP', 'batch', 'forward ms', 'x baseline', 'fwd-bwd ms', 'x baseline', 'device'];
+  const rows = runs.map((run, i) => {
+    const first = run.entries[0]!;
+    const cells = [String(i + 1), run.label, targetName(first), String(first.batch)];
+    for (const mode of MODES) {
+      const r = modeOf(run, mode);
+      const b = modeOf(base, mode);
+      cells.push(meanCell(r), i === baseline ? (r ? 'baseline' : 'n/a') : r && b ? (r.mean_s / b.mean_s).toFixed(2) : 'n/a');
+    }
+    cells.push(first.device);
+    return cells;
+  });
+  const align: Align[] = header.map((_, i) => (i === 1 || i === 2 || i === header.length - 1 ? 'left' : 'right'));
+  const b0 = base.entries[0]!;
+  const lines = [
+    formatTable(header, rows, align),
+    `baseline: #${baseline + 1} ${base.label} (${targetName(b0)}, batch ${b0.batch}); x baseline = mean / the baseline's mean (below 1: faster)`,
+  ];
+  const batches = [...new Set(runs.map((r) => r.entries[0]!.batch))];
+  if (batches.length > 1)
+    lines.push(`note: the runs have different batches (${batches.join(', ')}): a batch's time is then different work`);
+  return lines.join('\n');
+}
+
 /**
  * One row per target: mean ms per mode and the ratio to PyTorch eager on the same kind of device (below 1: faster
  * than PyTorch). `n/a` where that peer or mode was not measured.
@@ -61,7 +110,7 @@ export function formatCompareTable(entries: ReportEntry[]): string {
     for (const mode of MODES) {
       const r = modes.get(mode);
       const p = peer?.get(mode);
-      cells.push(r ? `${(r.mean_s * 1000).toFixed(2)} +/- ${(r.sd_s * 1000).toFixed(2)}` : 'n/a');
+      cells.push(meanCell(r));
       cells.push(name.startsWith('pytorch/') ? '1 (peer)' : r && p ? (r.mean_s / p.mean_s).toFixed(2) : 'n/a');
     }
     cells.push([...modes.values()][0]!.device);
@@ -108,18 +157,19 @@ export function formatThroughputTable(
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
- * A horizontal bar chart of mean ms per target and mode (log scale, since CPU and GPU differ by orders of magnitude),
+ * A horizontal bar chart of mean ms per run and mode (log scale, since CPU and GPU differ by orders of magnitude),
  * with the sd as a whisker and the value printed at each bar. Same input, same bytes.
  */
-export function compareChartSvg(entries: ReportEntry[], title: string): string {
-  const targets = [...byTarget(entries)];
+export function compareChartSvg(runs: Run[], title: string): string {
+  const entries = runs.flatMap((r) => r.entries);
   const bar = 14;
   const gap = 10;
-  const left = 130;
-  const width = 720;
+  // room for the longest run name at about 6.2 px a character (11 px sans-serif)
+  const left = Math.max(130, 12 + Math.ceil(6.2 * Math.max(...runs.map((r) => r.label.length))));
+  const width = left + 590;
   const plot = width - left - 90;
   const top = 44;
-  const height = top + targets.length * (2 * bar + gap) + 40;
+  const height = top + runs.length * (2 * bar + gap) + 40;
   const all = entries.map((e) => e.mean_s * 1000);
   // Axis ends and grid lines on the 1-2-5 series.
   const ticks: number[] = [];
@@ -142,11 +192,11 @@ export function compareChartSvg(entries: ReportEntry[], title: string): string {
     out.push(`<line x1="${gx}" y1="${top - 4}" x2="${gx}" y2="${height - 30}" stroke="#ddd"/>`);
     out.push(`<text x="${gx}" y="${height - 16}" text-anchor="middle">${tick >= 1 ? tick.toFixed(0) : tick.toPrecision(1)} ms</text>`);
   }
-  targets.forEach(([name, modes], i) => {
+  runs.forEach((run, i) => {
     const y0 = top + i * (2 * bar + gap);
-    out.push(`<text x="${left - 6}" y="${y0 + bar + 4}" text-anchor="end">${esc(name)}</text>`);
+    out.push(`<text x="${left - 6}" y="${y0 + bar + 4}" text-anchor="end">${esc(run.label)}</text>`);
     MODES.forEach((mode, k) => {
-      const r = modes.get(mode);
+      const r = run.entries.find((e) => e.mode === mode);
       if (!r) return;
       const y = y0 + k * bar;
       const ms = r.mean_s * 1000;

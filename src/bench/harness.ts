@@ -12,6 +12,11 @@ export interface LoopOptions {
   format?: TimeFormat;
   /** Receives each output line. */
   log: (line: string) => void;
+  /**
+   * Told when burn-in and the timed steps begin (`done` 0) and after each step, with its duration in seconds: for a
+   * progress display, which must not print lines of its own.
+   */
+  onStep?: (phase: 'burn-in' | 'timed', done: number, total: number, durationS?: number) => void;
 }
 
 /** What the loop measured. */
@@ -34,13 +39,19 @@ export function nowMs(): number {
 export async function timeLoop(step: () => Promise<unknown>, o: LoopOptions): Promise<LoopResult> {
   const durations: number[] = [];
   for (let i = 0; i < o.burnIn + o.steps; i++) {
+    if (i === 0 && o.burnIn > 0) o.onStep?.('burn-in', 0, o.burnIn);
+    if (i === o.burnIn) o.onStep?.('timed', 0, o.steps);
     const start = performance.now();
     await step();
     const duration = (performance.now() - start) / 1000;
-    if (i < o.burnIn) continue;
+    if (i < o.burnIn) {
+      o.onStep?.('burn-in', i + 1, o.burnIn, duration);
+      continue;
+    }
     const k = i - o.burnIn;
     if (k % o.logEvery === 0) o.log(stepLine(nowMs(), k, duration, o.format));
     durations.push(duration);
+    o.onStep?.('timed', k + 1, o.steps, duration);
   }
   const stats = summarize(durations);
   o.log(summaryLine(nowMs(), o.label, o.steps, stats.mean, stats.sd, o.format));

@@ -8,14 +8,15 @@ import { formulationFromMetadata } from '../model/formulation.js';
 import { type BrowserBench, openBrowserBench } from '../runners/browser.js';
 import { fallbackNodes, fallbackWarning, placementFromLog } from '../runners/placement.js';
 import type { Placement } from '../runners/types.js';
-import { timeLoop } from './harness.js';
+import { type LoopOptions, timeLoop } from './harness.js';
 import { profileMethodFor, resourceProblem, unsupported } from './options.js';
 import { type PreparedMode, prepareMode } from './prepare.js';
 import { formatLayerTable, profileByPrefixes, profileLayers } from './profile.js';
+import type { ProgressListener } from './progress.js';
 import { type EnvironmentFields, modelFields, runEnvironment } from './report-json.js';
 import { openRunner, pageJob, seedLoop } from './session.js';
 import { type Statistics, summarize } from './statistics.js';
-import { type BenchOptions, MODE_LABEL, type ModeResult, REPORT_SCHEMA } from './types.js';
+import { type BenchMode, type BenchOptions, MODE_LABEL, type ModeResult, REPORT_SCHEMA } from './types.js';
 
 /** What one runtime measured for one mode. */
 interface Timed {
@@ -40,7 +41,8 @@ interface RunInfo {
 /**
  * Runs every requested mode on one runtime and EP and returns one result per mode. Lines go to `log` as they happen;
  * each mode's result goes to `onResult` as soon as its timing is done (under `--profile`, its `profile` is added to the
- * same object afterwards), so a caller interrupted later still has the finished modes.
+ * same object afterwards), so a caller interrupted later still has the finished modes. `onProgress` is told each
+ * phase as it begins and each burn-in and timed step (`src/bench/progress.ts`): for a live display, not for lines.
  *
  * Its temporary files are removed when it ends, and also on SIGINT or SIGTERM, which then end the process (see
  * `onCleanup` in `src/common/cleanup.ts`).
@@ -49,6 +51,7 @@ export async function runBench(
   o: BenchOptions,
   log: (line: string) => void,
   onResult?: (result: ModeResult) => void,
+  onProgress?: ProgressListener,
 ): Promise<ModeResult[]> {
   const problem = unsupported(o) ?? resourceProblem(o);
   if (problem) throw new Error(problem);
@@ -59,14 +62,19 @@ export async function runBench(
   const release = onCleanup(removeProfileDir);
   let browser: BrowserBench | undefined;
   try {
-    if (o.runtime === 'browser') browser = await openBrowserBench({ browserPath: o.browserPath, tempDir: profileDir });
+    if (o.runtime === 'browser') {
+      onProgress?.({ phase: 'browser' });
+      browser = await openBrowserBench({ browserPath: o.browserPath, tempDir: profileDir });
+    }
     for (const mode of o.modes) {
+      onProgress?.({ phase: 'build', mode });
       const p = prepareMode(o, mode);
-      const timed = browser ? await timeInBrowser(browser, o, p, log) : await timeInProcess(o, p, profileDir, log);
+      const timed = browser ? await timeInBrowser(browser, o, p, log, onProgress) : await timeInProcess(o, p, profileDir, log, onProgress);
       const result = resultOf(o, p, timed, run);
       results.push(result);
       onResult?.(result);
       if (o.profileSteps > 0) {
+        onProgress?.({ phase: 'profile', mode });
         const byProfiler = profileMethodFor(o) === 'profiler';
         result.profile = byProfiler ? await profileLayers(o, p, profileDir) : await profileByPrefixes(o, p, profileDir, browser);
         const what = byProfiler
@@ -84,17 +92,26 @@ export async function runBench(
 }
 
 /** onnxruntime-node or onnxruntime-web in this process: the harness times each awaited `run()`. */
-async function timeInProcess(o: BenchOptions, p: PreparedMode, profileDir: string, log: (line: string) => void): Promise<Timed> {
+async function timeInProcess(
+  o: BenchOptions,
+  p: PreparedMode,
+  profileDir: string,
+  log: (line: string) => void,
+  onProgress?: ProgressListener,
+): Promise<Timed> {
+  onProgress?.({ phase: 'session', mode: p.mode });
   const created = performance.now();
   const runner = await openRunner(o, p, profileDir);
   const sessionCreate = (performance.now() - created) / 1000;
   try {
+    onProgress?.({ phase: 'first-run', mode: p.mode });
     const first = performance.now();
     const out = await runner.run();
     const firstRun = (performance.now() - first) / 1000;
     const placement = runner.placement();
     warnFallback(placement, o.ep, log);
-    const loop = await timeLoop(() => runner.run(), { ...seedLoop(o, p.mode), format: o.format, log });
+    const onStep = onProgress && stepsTo(onProgress, p.mode);
+    const loop = await timeLoop(() => runner.run(), { ...seedLoop(o, p.mode), format: o.format, log, onStep });
     const outputs = o.collectOutputs
       ? Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { dims: [...t.dims], data: t.data as Float32Array }]))
       : undefined;
@@ -115,8 +132,23 @@ async function timeInProcess(o: BenchOptions, p: PreparedMode, profileDir: strin
   }
 }
 
-/** onnxruntime-web in the page: the page runs the same loop with `performance.now()` and sends the durations back. */
-async function timeInBrowser(browser: BrowserBench, o: BenchOptions, p: PreparedMode, log: (line: string) => void): Promise<Timed> {
+/** The harness's step reports as progress events of `mode`. */
+function stepsTo(onProgress: ProgressListener, mode: BenchMode): LoopOptions['onStep'] {
+  return (phase, done, total, durationS) => onProgress({ phase, mode, done, total, durationS });
+}
+
+/**
+ * onnxruntime-web in the page: the page runs the same loop with `performance.now()` and sends the durations back. The
+ * page reports lines, not steps, so its progress is one phase.
+ */
+async function timeInBrowser(
+  browser: BrowserBench,
+  o: BenchOptions,
+  p: PreparedMode,
+  log: (line: string) => void,
+  onProgress?: ProgressListener,
+): Promise<Timed> {
+  onProgress?.({ phase: 'page', mode: p.mode });
   const job = { ...pageJob(o, p.fetches, seedLoop(o, p.mode)), format: o.format, collectOutputs: o.collectOutputs };
   // The page sends its lines as they happen; where nodes ran is known only when the job returns, so the fallback
   // warning comes after the seeds' lines here.

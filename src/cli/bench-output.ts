@@ -22,10 +22,16 @@ export interface ResultOutputs {
  * otherwise refuse it as an unknown argument.
  */
 export function jsonDashAsValue(argv: { json?: unknown; _: (string | number)[] }): void {
-  const dash = argv._.indexOf('-');
-  if (argv.json !== '' || dash < 0) return;
-  argv.json = '-';
-  argv._.splice(dash, 1);
+  if (argv.json === undefined) return;
+  // a repeated --json is still an array here (its last value counts: src/cli/repeated.ts); each `-` is one of them
+  const values: unknown[] = Array.isArray(argv.json) ? [...argv.json] : [argv.json];
+  for (const [i, value] of values.entries()) {
+    const dash = argv._.indexOf('-');
+    if (value !== '' || dash < 0) continue;
+    values[i] = '-';
+    argv._.splice(dash, 1);
+  }
+  argv.json = Array.isArray(argv.json) ? values : values[0];
 }
 
 /**

@@ -30,9 +30,11 @@ import {
   type RawTrainingArgs,
   SEEDS_EPILOGUE,
   trainingOptionsFrom,
+  unusedNetworkOption,
   withModelOptions,
   withTrainingOptions,
 } from './model-options.js';
+import { progressWanted, withProgress } from './progress.js';
 
 export const command = 'bench';
 export const describe = "Time AlexNet forward and forward-backward on ONNX Runtime with the seeds' burn-in statistics";
@@ -117,7 +119,12 @@ export function builder(y: Argv) {
       choices: TIME_FORMATS,
       default: 'seeds',
     })
-    .group(['append', 'format'], 'Output:')
+    .option('progress', {
+      describe: 'a live progress line on stderr (phase, steps, ETA) where stderr is a terminal; --no-progress: none',
+      type: 'boolean',
+      default: true,
+    })
+    .group(['append', 'format', 'progress'], 'Output:')
     .middleware(jsonDashAsValue, true);
 }
 
@@ -140,6 +147,7 @@ type Args = ArgumentsCamelCase<
       json?: string;
       append?: string;
       format: string;
+      progress: boolean;
       profile: number;
       profileMethod?: string;
     }
@@ -242,6 +250,9 @@ function ignoredOption(args: Args, modes: BenchMode[]): string | undefined {
     const fixed = givenNetworkOptions(args);
     if (fixed.length)
       return `${fixed.join(', ')} cannot change --model ${args.model}: its network is fixed in the file (export one with ${fixed.length > 1 ? 'them' : 'it'} instead)`;
+  } else {
+    const unused = unusedNetworkOption(args);
+    if (unused) return unused;
   }
   if (modes.includes('forward-backward')) return undefined;
   const only = args.mode === undefined ? `--model ${args.model} has no gradients` : `--mode ${args.mode}`;
@@ -283,10 +294,13 @@ async function bench(args: Args): Promise<void> {
   });
   let results: ModeResult[];
   try {
-    results = await runBench(
-      o,
-      (line) => console.log(line),
-      (r) => finished.push(r),
+    results = await withProgress(progressWanted(args.progress), o.modes, (onProgress) =>
+      runBench(
+        o,
+        (line) => console.log(line),
+        (r) => finished.push(r),
+        onProgress,
+      ),
     );
   } catch (err) {
     stopWatching();

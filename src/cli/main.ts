@@ -1,12 +1,14 @@
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { PACKAGE } from '../common/version.js';
 import * as benchCommand from './bench.js';
+import * as compareCommand from './compare.js';
 import { exitCodeFor, oneLine, UsageError } from './errors.js';
 import * as exportCommand from './export.js';
+import { lastValueWins, optionsOf } from './repeated.js';
 import * as serveCommand from './serve.js';
 import * as setupCommand from './setup.js';
 
-const COMMANDS = { export: exportCommand, bench: benchCommand, serve: serveCommand, setup: setupCommand };
+const COMMANDS = { export: exportCommand, bench: benchCommand, compare: compareCommand, serve: serveCommand, setup: setupCommand };
 
 /** Runs the CLI on `argv` (without node and script); resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -18,21 +20,22 @@ export async function main(argv: string[]): Promise<number> {
       .alias('V', 'version')
       .help()
       .alias('h', 'help')
-      .command(exportCommand)
-      .command(benchCommand)
-      .command(serveCommand)
-      .command(setupCommand)
+      .command(repeatable(exportCommand))
+      .command(repeatable(benchCommand))
+      .command(repeatable(compareCommand))
+      .command(repeatable(serveCommand))
+      .command(repeatable(setupCommand))
       .completion('completion', 'Print a bash/zsh completion script: alexnet-onnx completion >> ~/.bashrc (or ~/.zshrc)')
       .option('verbose', { describe: 'show stack traces on errors', type: 'boolean', default: false })
       .demandCommand(1, `name a command: ${Object.keys(COMMANDS).join(', ')} (alexnet-onnx --help says what each does)`)
       .recommendCommands()
       .strict()
-      // a repeated option means its last value, as in most command-line tools
-      .parserConfiguration({ 'duplicate-arguments-array': false })
       // help and version print and return, so that main() resolves to an exit code instead of ending the process
       .exitProcess(false)
       .fail((msg, err) => {
-        throw err ?? new UsageError(withSuggestion(msg, argv));
+        // yargs' own errors (a coerce refusing a value) are usage mistakes; a handler's errors pass as they are
+        if (err && err.name !== 'YError') throw err;
+        throw new UsageError(withSuggestion(msg || (err?.message ?? ''), argv));
       })
       .wrap(Math.min(120, process.stdout.columns || 120))
       .parseAsync();
@@ -66,14 +69,15 @@ export function withSuggestion(msg: string, argv: string[]): string {
   return hints.length ? `${list}: ${hints.join('; ')}` : list;
 }
 
+/** A command module whose options take their last value when repeated, as in most command-line tools (`lastValueWins`). */
+function repeatable<M extends { builder: (y: Argv) => Argv<unknown> }>(module: M): M {
+  return { ...module, builder: (y: Argv) => lastValueWins(module.builder(y)) };
+}
+
 /** The long option names of a command (with the global ones), from its own builder. */
 function knownOptions(command: keyof typeof COMMANDS | undefined): string[] {
   const y = yargs([]).option('verbose', {});
-  // getOptions() is how yargs itself lists a command's options; its types leave it out
-  const built = (command ? COMMANDS[command].builder(y) : y) as unknown as {
-    getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]> };
-  };
-  const o = built.getOptions();
+  const o = optionsOf(command ? COMMANDS[command].builder(y) : y);
   return [...Object.keys(o.key), ...Object.values(o.alias).flat()].filter((k) => k.length > 1 && !/[A-Z]/.test(k));
 }
 

@@ -15,21 +15,21 @@ export const SEEDS_EPILOGUE =
 /**
  * A formulation's option, from the formulation table. Where the command has `auto` (`bench` picks per EP), it comes
  * first and is the default, with what it picks on each EP in the help; `auto` then also stands for "not asked for".
- * Without `auto` and with `noDefault`, yargs fills in nothing (the help still names the default), so that a command
- * can tell a value given from one it did not ask for.
+ * Without `auto`, yargs fills in nothing (the help names the default), so that a command can tell a value given from
+ * one it did not ask for, and refuse it where the graph would not use it.
  */
-function formulationOption(key: FormulationKey, withAuto: boolean, noDefault = false) {
+function formulationOption(key: FormulationKey, withAuto: boolean) {
   const f = FORMULATIONS[key];
   if (withAuto) return { describe: `${f.describe}; auto: ${describeAuto(key)}`, choices: ['auto', ...f.choices], default: 'auto' };
-  if (noDefault) return { describe: `${f.describe} (default ${f.exportDefault})`, choices: [...f.choices] };
-  return { describe: f.describe, choices: [...f.choices], default: f.exportDefault as string };
+  return { describe: `${f.describe} (default ${f.exportDefault})`, choices: [...f.choices] };
 }
 
 /**
  * The network options shared by `export` and `bench`, each mapped to a seed in `--help`. With `fromModelFile`
  * (`bench`) no option has a yargs default (the help names it, `modelOptionsFrom` applies it), so that a value given on
  * the command line can be told apart: a `--model` file's own sizes take its place, and a network option it would
- * ignore is refused.
+ * ignore is refused. `--classes` and the formulations never have one: given where the graph has no use for them, they
+ * are refused (`unusedNetworkOption`).
  */
 export function withModelOptions<T>(y: Argv<T>, withAuto = false, fromModelFile = false) {
   const orModel = fromModelFile ? ", or a --model file's" : '';
@@ -60,7 +60,7 @@ export function withModelOptions<T>(y: Argv<T>, withAuto = false, fromModelFile 
       choices: ['none', 'fc'],
       ...byDefault(DEFAULT_OPTIONS.head),
     })
-    .option('classes', { describe: `fc8 width${named(DEFAULT_OPTIONS.classes)}`, type: 'number', ...byDefault(DEFAULT_OPTIONS.classes) })
+    .option('classes', { describe: `fc8 width, with --head fc (default ${DEFAULT_OPTIONS.classes})`, type: 'number' })
     .option('dropout', {
       describe: `dropout rate on fc6/fc7 (seed 002: keep_prob 0.5 = rate 0.5); 0 = off${named(DEFAULT_OPTIONS.dropout)}`,
       type: 'number',
@@ -84,6 +84,23 @@ export function givenNetworkOptions(args: RawModelArgs & RawTrainingArgs): strin
   const network = (['lrn', 'lrnImpl', 'head', 'classes', 'dropout', 'dropoutImpl'] as const).filter((k) => given(args[k]));
   const names = network.map((k) => `--${k === 'lrnImpl' || k === 'dropoutImpl' ? FORMULATIONS[k].option : k}`);
   return [...names, ...givenTrainingOptions(args)];
+}
+
+/**
+ * A network option given on the command line that the network would not use, as one line naming it and the option
+ * that leaves it unused (as `bench --profile-method` without `--profile` is refused): `--lrn-impl` without LRN,
+ * `--classes` without the FC head, `--dropout-impl` with dropout off. Defaults and bench's `auto` ask for nothing.
+ */
+export function unusedNetworkOption(args: RawModelArgs): string | undefined {
+  if (given(args.lrnImpl) && (args.lrn === false || args.lrn === 'none'))
+    return `--lrn-impl ${args.lrnImpl} says how LRN is written, but ${args.lrn === false ? '--no-lrn' : '--lrn none'} leaves LRN out`;
+  const head = args.head ?? DEFAULT_OPTIONS.head;
+  if (given(args.classes) && head !== 'fc')
+    return `--classes ${args.classes} is fc8's width, but --head ${head}${args.head === undefined ? ' (the default)' : ''} has no fc8: add --head fc`;
+  const dropout = args.dropout ?? DEFAULT_OPTIONS.dropout;
+  if (given(args.dropoutImpl) && !(dropout > 0))
+    return `--dropout-impl ${args.dropoutImpl} says how dropout is written, but dropout is off (--dropout ${dropout}${args.dropout === undefined ? ', the default' : ''}): add ${head === 'fc' ? '' : '--head fc '}--dropout RATE`;
+  return undefined;
 }
 
 /** Raw option values as yargs parses them; absent where the command gives an option no yargs default. */
@@ -151,9 +168,9 @@ export function withTrainingOptions<T>(y: Argv<T>, withAuto = false) {
       describe: `gradients for: conv (the seeds' parameters list) or all (adds the FC layers) (default ${DEFAULT_TRAINING.wrt})`,
       choices: ['conv', 'all'],
     })
-    .option(FORMULATIONS.maxpoolGrad.option, formulationOption('maxpoolGrad', withAuto, true))
-    .option(FORMULATIONS.convWeightGrad.option, formulationOption('convWeightGrad', withAuto, true))
-    .option(FORMULATIONS.convDataGrad.option, formulationOption('convDataGrad', withAuto, true))
+    .option(FORMULATIONS.maxpoolGrad.option, formulationOption('maxpoolGrad', withAuto))
+    .option(FORMULATIONS.convWeightGrad.option, formulationOption('convWeightGrad', withAuto))
+    .option(FORMULATIONS.convDataGrad.option, formulationOption('convDataGrad', withAuto))
     .group(['loss', 'wrt'], 'Model:')
     .group([FORMULATIONS.maxpoolGrad.option, FORMULATIONS.convWeightGrad.option, FORMULATIONS.convDataGrad.option], 'Graph formulation:');
 }

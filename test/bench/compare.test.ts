@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { compareChartSvg, formatCompareTable, formatThroughputTable, type ReportEntry } from '../../src/bench/compare.js';
+import {
+  compareChartSvg,
+  formatCompareTable,
+  formatRatioTable,
+  formatThroughputTable,
+  type ReportEntry,
+  runsByTarget,
+} from '../../src/bench/compare.js';
 import { gpuPeak } from '../../src/bench/peak.js';
 
 const e = (runtime: string, ep: string, mode: string, ms: number, device = 'dev'): ReportEntry => ({
@@ -65,8 +72,8 @@ describe('comparison table and chart', () => {
   });
 
   it('draws one bar per target and mode on a log scale, the same bytes for the same reports', () => {
-    const svg = compareChartSvg(REPORTS, 'title <b>');
-    expect(svg).toBe(compareChartSvg(REPORTS, 'title <b>'));
+    const svg = compareChartSvg(runsByTarget(REPORTS), 'title <b>');
+    expect(svg).toBe(compareChartSvg(runsByTarget(REPORTS), 'title <b>'));
     expect(svg.match(/<rect x="130" y="\d+" width="[\d.]+" height="12"/g)).toHaveLength(REPORTS.length);
     expect(svg).toContain('title &lt;b&gt;');
     expect(svg).toContain('>1 ms</text>');
@@ -75,5 +82,47 @@ describe('comparison table and chart', () => {
       Number(new RegExp(`<rect x="130" y="\\d+" width="([\\d.]+)"[^>]*/>\\n<line[^>]*/>\\n<text[^>]*>${ms}</text>`).exec(svg)![1]);
     // log scale: 10x the time is a fixed step longer
     expect(width('300.0') - width('150.0')).toBeCloseTo(width('400.0') - width('200.0'), 0);
+  });
+
+  it("divides each run's mean by the baseline run's, mode by mode, and names the baseline", () => {
+    const runs = [
+      { label: 'cpu.json', entries: [e('node', 'cpu', 'forward', 150), e('node', 'cpu', 'forward-backward', 500)] },
+      { label: 'wasm.json', entries: [e('web', 'wasm', 'forward', 300)] },
+      { label: 'series.jsonl#2', entries: [e('node', 'cpu', 'forward', 75), e('node', 'cpu', 'forward-backward', 1000)] },
+    ];
+    const table = (baseline?: number) =>
+      formatRatioTable(runs, baseline)
+        .split('\n')
+        .map((l) => l.split(/\s{2,}/));
+    const first = table();
+    expect(first[0]).toEqual(['#', 'run', 'runtime/EP', 'batch', 'forward ms', 'x baseline', 'fwd-bwd ms', 'x baseline', 'device']);
+    expect(first[1]).toEqual(['1', 'cpu.json', 'node/cpu', '8', '150.00 +/- 15.00', 'baseline', '500.00 +/- 50.00', 'baseline', 'dev']);
+    expect(first[2]).toEqual(['2', 'wasm.json', 'web/wasm', '8', '300.00 +/- 30.00', '2.00', 'n/a', 'n/a', 'dev']);
+    expect(first[3]).toEqual(['3', 'series.jsonl#2', 'node/cpu', '8', '75.00 +/- 7.50', '0.50', '1000.00 +/- 100.00', '2.00', 'dev']);
+    expect(first[4]!.join('  ')).toMatch(/^baseline: #1 cpu\.json \(node\/cpu, batch 8\); x baseline = mean \/ the baseline's mean/);
+    expect(first).toHaveLength(5);
+    // against the third run; the second has no forward-backward of its own, the baseline's is n/a nowhere
+    const third = table(2);
+    expect(third[1]!.slice(5, 8)).toEqual(['2.00', '500.00 +/- 50.00', '0.50']);
+    expect(third[2]!.slice(5, 8)).toEqual(['4.00', 'n/a', 'n/a']);
+    expect(third[3]!.slice(5, 8)).toEqual(['baseline', '1000.00 +/- 100.00', 'baseline']);
+    expect(() => formatRatioTable(runs, 3)).toThrow(/no run 4 among 3/);
+  });
+
+  it('notes when the runs time different batches', () => {
+    const runs = [
+      { label: 'a', entries: [e('node', 'cpu', 'forward', 150)] },
+      { label: 'b', entries: [{ ...e('node', 'cpu', 'forward', 600), batch: 32 }] },
+    ];
+    expect(formatRatioTable(runs)).toMatch(/\nnote: the runs have different batches \(8, 32\)/);
+    expect(formatRatioTable(runs.slice(0, 1))).not.toMatch(/note:/);
+  });
+
+  it('makes room in the chart for long run names', () => {
+    const runs = [{ label: 'results/2026-11-23/a-very-long-report-name.json: node/cpu', entries: [e('node', 'cpu', 'forward', 150)] }];
+    const svg = compareChartSvg(runs, 't');
+    const left = Number(/<rect x="(\d+)" y="\d+" width="[\d.]+" height="12"/.exec(svg)![1]);
+    expect(left).toBeGreaterThan(6 * runs[0]!.label.length);
+    expect(svg).toMatch(new RegExp(`<svg [^>]*width="${left + 590}"`));
   });
 });

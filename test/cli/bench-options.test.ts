@@ -36,11 +36,20 @@ describe('options that a run would ignore are refused', () => {
       ['--mode', 'forward', '--loss', 'l2', '--maxpool-grad', 'mask'],
       /--loss, --maxpool-grad shape the forward-backward graph, but this run times forward only/,
     ],
+    [['--no-lrn', '--lrn-impl', 'op'], /^alexnet-onnx: --lrn-impl op says how LRN is written, but --no-lrn leaves LRN out$/],
+    [['--lrn', 'none', '--lrn-impl', 'decomposed'], /--lrn-impl decomposed says how LRN is written, but --lrn none leaves LRN out$/],
+    [['--classes', '10'], /^alexnet-onnx: --classes 10 is fc8's width, but --head none \(the default\) has no fc8: add --head fc$/],
+    [['--head', 'none', '--classes', '1000'], /--classes 1000 is fc8's width, but --head none has no fc8: add --head fc$/],
+    [
+      ['--dropout-impl', 'op'],
+      /^alexnet-onnx: --dropout-impl op says how dropout is written, but dropout is off \(--dropout 0, the default\): add --head fc --dropout RATE$/,
+    ],
+    [['--head', 'fc', '--dropout', '0', '--dropout-impl', 'decomposed'], /but dropout is off \(--dropout 0\): add --dropout RATE$/],
   ])('bench %j: one line naming both options, exit 2', (args, message) => {
     const r = cli(['bench', ...SMALL, ...args]);
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim()).toMatch(message);
   });
 
   it('refuses network options with --model, whose network is fixed in the file', () => {
@@ -52,7 +61,7 @@ describe('options that a run would ignore are refused', () => {
       const r = cli(['bench', '--model', trainingModel, ...SMALL, ...args]);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim()).toMatch(message);
     }
   });
 
@@ -80,6 +89,37 @@ describe('options that a run would ignore are refused', () => {
     ]);
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe('alexnet-onnx: --loss, --conv-weight-grad shape the training graph: add --grad');
+  });
+
+  it.each([
+    [
+      ['--no-lrn', '--lrn-impl', 'decomposed'],
+      /^alexnet-onnx: --lrn-impl decomposed says how LRN is written, but --no-lrn leaves LRN out$/,
+    ],
+    [['--classes', '10'], /^alexnet-onnx: --classes 10 is fc8's width, but --head none has no fc8: add --head fc$/],
+    [
+      ['--head', 'fc', '--dropout-impl', 'op'],
+      /^alexnet-onnx: --dropout-impl op says how dropout is written, but dropout is off \(--dropout 0\): add --dropout RATE$/,
+    ],
+  ])('export %j: one line naming both options, exit 2', (args, message) => {
+    const r = cli(['export', '--batch', '1', '--image-size', '67', ...args, '-o', join(tempDir(), 'x.onnx')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr.trim()).toMatch(message);
+  });
+
+  it('refuses only what was typed: the defaults of --lrn-impl, --classes and --dropout-impl refuse nothing', () => {
+    const dir = tempDir();
+    for (const args of [
+      ['--no-lrn'],
+      ['--head', 'fc', '--classes', '10', '--dropout', '0.5', '--dropout-impl', 'op'],
+      ['--lrn', 'paper', '--lrn-impl', 'op'],
+    ]) {
+      const r = cli(['export', '--batch', '1', '--image-size', '67', ...args, '-o', join(dir, 'x.onnx')]);
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    }
+    const b = cli(['bench', ...SMALL, '--mode', 'forward', '--no-lrn', '--lrn-impl', 'auto', '--dropout-impl', 'auto']);
+    expect(b.status, b.stderr).toBe(0);
   });
 
   it("still takes bench's auto, the seed and sizes where they apply", () => {

@@ -26,10 +26,7 @@ function examples(command: string): string[][] {
   return lines.map((l) => l.trim().split(/ {2,}/)[0]!.split(' ').slice(1));
 }
 
-/**
- * `args` with these option values, replacing the ones given: a repeated option is not a safe override, as yargs-parser
- * reads `--steps 10 --steps 1` as 11 (a repeated 1 counts up).
- */
+/** `args` with these option values, replacing the ones given (a repeated option would do too: its last value counts). */
 function withValues(args: string[], values: [string, string][]): string[] {
   const out = [...args];
   for (const [option, value] of values) {
@@ -44,7 +41,7 @@ describe('alexnet-onnx help and version', () => {
   it.each([['-h'], ['--help']])('%s lists the commands and exits 0', (flag) => {
     const r = cli([flag]);
     expect(r.status, r.stderr).toBe(0);
-    for (const c of ['export', 'bench', 'serve', 'setup', 'completion']) expect(r.stdout).toContain(`alexnet-onnx ${c}`);
+    for (const c of ['export', 'bench', 'compare', 'serve', 'setup', 'completion']) expect(r.stdout).toContain(`alexnet-onnx ${c}`);
   });
 
   it.each([['-V'], ['--version']])('%s prints the version and exits 0', (flag) => {
@@ -57,7 +54,7 @@ describe('alexnet-onnx help and version', () => {
     const r = cli([]);
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^alexnet-onnx: name a command: export, bench, serve, setup \(alexnet-onnx --help .*\)$/m);
+    expect(r.stderr).toMatch(/^alexnet-onnx: name a command: export, bench, compare, serve, setup \(alexnet-onnx --help .*\)$/m);
   });
 
   it.each([
@@ -77,7 +74,7 @@ describe('alexnet-onnx help and version', () => {
   });
 
   it("suggests only the command's own options, and nothing for a word unlike any", () => {
-    expect(cli(['export', '--steps', '3']).stderr.trim()).toBe('alexnet-onnx: Unknown argument: steps');
+    expect(cli(['export', '--burn-in', '3']).stderr.trim()).toBe('alexnet-onnx: Unknown argument: burn-in');
     expect(cli(['bench', '--zzzzzzzz', '1']).stderr.trim()).toBe('alexnet-onnx: Unknown argument: zzzzzzzz');
     expect(closest('step', ['steps', 'seed'])).toBe('steps');
     expect(closest('xyz', ['steps', 'seed'])).toBeUndefined();
@@ -104,16 +101,19 @@ describe('command help', () => {
     expect(r.stdout).toMatch(/^Output:\n\s+-o, --output/m);
   });
 
-  it.each([['export'], ['bench'], ['serve'], ['setup']])('%s has 2-4 examples, each naming only its own options', (command) => {
-    const list = examples(command);
-    expect(list.length).toBeGreaterThanOrEqual(2);
-    expect(list.length).toBeLessThanOrEqual(4);
-    for (const args of list) {
-      expect(args[0]).toBe(command);
-      for (const a of args.filter((x) => x.startsWith('-')))
-        expect(help(command), `${args.join(' ')}: ${a}`).toMatch(new RegExp(`\\s${a}\\s`));
-    }
-  });
+  it.each([['export'], ['bench'], ['compare'], ['serve'], ['setup']])(
+    '%s has 2-4 examples, each naming only its own options',
+    (command) => {
+      const list = examples(command);
+      expect(list.length).toBeGreaterThanOrEqual(2);
+      expect(list.length).toBeLessThanOrEqual(4);
+      for (const args of list) {
+        expect(args[0]).toBe(command);
+        for (const a of args.filter((x) => x.startsWith('-')))
+          expect(help(command), `${args.join(' ')}: ${a}`).toMatch(new RegExp(`\\s${a}\\s`));
+      }
+    },
+  );
 
   it('runs the export and bench examples as written (at a small image size and a step)', () => {
     const dir = tempDir();

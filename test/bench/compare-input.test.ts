@@ -1,0 +1,73 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ReportEntry } from '../../src/bench/compare.js';
+import { parseReportEntries, ReportFileError, readRuns, splitRuns } from '../../src/bench/compare-input.js';
+import { tempDir } from '../helpers/cli.js';
+
+const entry = (mode: string, started_at?: string, over: Partial<ReportEntry> = {}): ReportEntry => ({
+  runtime: 'node',
+  ep: 'cpu',
+  mode,
+  batch: 8,
+  mean_s: 0.1,
+  sd_s: 0.01,
+  device: 'dev',
+  ...(started_at ? { started_at } : {}),
+  ...over,
+});
+
+describe('reading saved reports', () => {
+  it('reads a --json array, a single object and JSON Lines', () => {
+    const two = [entry('forward'), entry('forward-backward')];
+    expect(parseReportEntries(JSON.stringify(two, null, 2), 'a.json')).toEqual(two);
+    expect(parseReportEntries(JSON.stringify(two[0]), 'o.json')).toEqual([two[0]]);
+    expect(parseReportEntries(`${two.map((t) => JSON.stringify(t)).join('\n')}\n\n`, 's.jsonl')).toEqual(two);
+  });
+
+  it.each([
+    ['', /^e\.json is not a bench --json report or --append file: it holds no results$/],
+    ['{"a": 1}\nnot json\n', /^e\.json is not .*: line 2 is not JSON$/],
+    ['{"name": "alexnet-onnx"}', /: its entry has no runtime string/],
+    [JSON.stringify([entry('forward'), { ...entry('forward'), mean_s: '0.1' }]), /: entry 2 has no mean_s/],
+    [JSON.stringify([{ ...entry('forward'), mode: 'train' }]), /: its entry has mode "train", not one of forward, forward-backward/],
+    [JSON.stringify([{ ...entry('forward'), batch: 0 }]), /: its entry has no batch/],
+    [JSON.stringify([{ ...entry('forward'), sd_s: null }]), /: its entry has no sd_s/],
+    ['[1, 2]', /: entry 1 is not a JSON object/],
+  ])('refuses %j with one line naming the file', (text, message) => {
+    expect(() => parseReportEntries(text, 'e.json')).toThrow(ReportFileError);
+    expect(() => parseReportEntries(text, 'e.json')).toThrow(message);
+  });
+
+  it('splits a series into runs: a new start time, target or batch, or a mode again', () => {
+    const runs = splitRuns(
+      [
+        entry('forward', 't1'),
+        entry('forward-backward', 't1'),
+        entry('forward', 't2'),
+        entry('forward', 't2'),
+        entry('forward', 't2', { runtime: 'web', ep: 'wasm' }),
+        entry('forward', 't2', { runtime: 'web', ep: 'wasm', batch: 2 }),
+      ],
+      's.jsonl',
+    );
+    expect(runs.map((r) => [r.label, r.entries.length])).toEqual([
+      ['s.jsonl#1', 2],
+      ['s.jsonl#2', 1],
+      ['s.jsonl#3', 1],
+      ['s.jsonl#4', 1],
+      ['s.jsonl#5', 1],
+    ]);
+    // one run keeps the file's name; reports without start times (version 1, the PyTorch peer) are one run each
+    expect(splitRuns([entry('forward'), entry('forward-backward')], 'a.json').map((r) => r.label)).toEqual(['a.json']);
+  });
+
+  it('names an unreadable file', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'folder.json'));
+    writeFileSync(join(dir, 'ok.json'), JSON.stringify([entry('forward')]));
+    expect(readRuns([join(dir, 'ok.json')]).map((r) => r.entries.length)).toEqual([1]);
+    expect(() => readRuns([join(dir, 'ok.json'), join(dir, 'none.json')])).toThrow(`cannot read ${join(dir, 'none.json')}: no such file`);
+    expect(() => readRuns([join(dir, 'folder.json')])).toThrow(/folder\.json: a folder, not a file$/);
+  });
+});

@@ -1,0 +1,116 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { OUT_FILES } from '../../src/cli/compare.js';
+import { cli, tempDir } from '../helpers/cli.js';
+
+const CHECKOUT = fileURLToPath(new URL('../../', import.meta.url));
+const SMALL = ['--batch', '1', '--image-size', '67', '--steps', '2', '--burn-in', '0', '--threads', '1'];
+
+/** The table's rows, each split into its cells. */
+const rows = (stdout: string): string[][] =>
+  stdout
+    .split('\n')
+    .filter((l) => /^\d+ /.test(l))
+    .map((l) => l.split(/\s{2,}/));
+
+describe('alexnet-onnx compare', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = tempDir();
+    // a --json report, and an --append file that two runs wrote
+    expect(cli(['bench', ...SMALL, '--json', join(dir, 'a.json')]).status).toBe(0);
+    for (let i = 0; i < 2; i++) expect(cli(['bench', ...SMALL, '--mode', 'forward', '--append', join(dir, 's.jsonl')]).status).toBe(0);
+  });
+
+  it('prints each run against the first, the --append series run by run', () => {
+    const r = cli(['compare', 'a.json', 's.jsonl'], dir);
+    expect(r.status, r.stderr).toBe(0);
+    const table = rows(r.stdout);
+    expect(table.map((row) => row.slice(0, 4))).toEqual([
+      ['1', 'a.json', 'node/cpu', '1'],
+      ['2', 's.jsonl#1', 'node/cpu', '1'],
+      ['3', 's.jsonl#2', 'node/cpu', '1'],
+    ]);
+    expect(table[0]![5]).toBe('baseline');
+    expect(table[1]![5]).toMatch(/^\d+\.\d\d$/);
+    // the series timed forward only
+    expect(table[1]!.slice(6, 8)).toEqual(['n/a', 'n/a']);
+    expect(r.stdout).toMatch(/^baseline: #1 a\.json \(node\/cpu, batch 1\)/m);
+    expect(r.stdout).not.toMatch(/wrote/);
+  });
+
+  it('divides by the run --baseline names, and writes the chart (--svg) or the table and chart (--out)', () => {
+    const svg = join(dir, 'c.svg');
+    const r = cli(['compare', 'a.json', 's.jsonl', '--baseline', '3', '--svg', svg], dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(rows(r.stdout)[2]![5]).toBe('baseline');
+    expect(r.stdout).toMatch(/^baseline: #3 s\.jsonl#2 /m);
+    expect(r.stdout).toContain(`wrote ${svg}`);
+    const chart = readFileSync(svg, 'utf8');
+    expect(chart).toMatch(/^<svg /);
+    for (const name of ['a.json: node/cpu', 's.jsonl#1: node/cpu', 's.jsonl#2: node/cpu']) expect(chart).toContain(`>${name}</text>`);
+    const out = join(dir, 'out');
+    const o = cli(['compare', 'a.json', 's.jsonl', '-o', out], dir);
+    expect(o.status, o.stderr).toBe(0);
+    expect(readdirSync(out).sort()).toEqual([OUT_FILES.table, OUT_FILES.chart].sort());
+    // the file holds what was printed, up to the lines saying what was written
+    expect(readFileSync(join(out, OUT_FILES.table), 'utf8')).toBe(o.stdout.split(/^wrote /m)[0]);
+  });
+
+  it.each([
+    [['nope.json'], /^alexnet-onnx: cannot read nope\.json: no such file$/],
+    [['a.json', 'notes.txt'], /^alexnet-onnx: notes\.txt is not a bench --json report or --append file: line 1 is not JSON$/],
+    [['other.json'], /^alexnet-onnx: other\.json is not a bench --json report or --append file: its entry has no runtime string/],
+    [['.'], /^alexnet-onnx: cannot read \.: a folder, not a file$/],
+    [['a.json', '--baseline', '2'], /^alexnet-onnx: --baseline must be a run's # in the table, 1 to 1, got 2$/],
+    [['a.json', '-o', 'x', '--svg', 'y.svg'], /^alexnet-onnx: --out x already holds the chart .*: give --out or --svg, not both$/],
+    [['a.json', '--svg', ''], /^alexnet-onnx: --svg needs a file name$/],
+    [[], /^alexnet-onnx: Not enough non-option arguments/],
+  ])('refuses %j with one line, exit 2', (args, message) => {
+    writeFileSync(join(dir, 'notes.txt'), 'hello\n');
+    writeFileSync(join(dir, 'other.json'), '{"name": "x"}\n');
+    const r = cli(['compare', ...args], dir);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr.trim()).toMatch(message);
+  });
+});
+
+describe('scripts/compare.mjs', () => {
+  it('runs a target, prints its table and writes reports and chart outside the checkout (--out: from the caller)', () => {
+    const cwd = tempDir();
+    const run = (args: string[]) =>
+      spawnSync(
+        process.execPath,
+        [join(CHECKOUT, 'scripts/compare.mjs'), '--targets', 'node/cpu', '--batch', '1', '--steps', '1', '--burn-in', '0', ...args],
+        { cwd, encoding: 'utf8', maxBuffer: 64 << 20 },
+      );
+    const r = run([]);
+    expect(r.status, r.stderr).toBe(0);
+    const out = /^wrote .* in (.+)$/m.exec(r.stdout)?.[1];
+    expect(out, r.stdout).toBeDefined();
+    try {
+      expect(relative(tmpdir(), out!)).toMatch(/^alexnet-onnx-compare-\d{8}T\d{6}Z$/);
+      expect(relative(CHECKOUT, out!)).toMatch(/^\.\./);
+      const files = readdirSync(out!);
+      expect(files.filter((f) => f.endsWith('-node-cpu-b1.json'))).toHaveLength(1);
+      expect(files.filter((f) => /-compare-b1\.(txt|svg)$/.test(f))).toHaveLength(2);
+      // the table from the same library code as `alexnet-onnx compare`, which can read the reports again
+      expect(r.stdout).toMatch(/^node\/cpu\s+\d+\.\d\d \+\/- \d+\.\d\d\s+n\/a\s+\d+\.\d\d \+\/- \d+\.\d\d\s+n\/a\s/m);
+      const again = /^compare them again .*: alexnet-onnx compare (.+)$/m.exec(r.stdout)![1]!.split(' ');
+      expect(cli(['compare', ...again]).status).toBe(0);
+    } finally {
+      rmSync(out!, { recursive: true, force: true });
+    }
+    const rel = run(['--out', 'results']);
+    expect(rel.status, rel.stderr).toBe(0);
+    expect(readdirSync(join(cwd, 'results')).filter((f) => f.endsWith('.svg'))).toHaveLength(1);
+    expect(existsSync(join(CHECKOUT, 'results'))).toBe(false);
+    expect(run(['--targets', 'node/tpu']).stderr).toMatch(/^compare: unknown target node\/tpu: choose from node\/cpu, /);
+  });
+});
