@@ -9,9 +9,21 @@
  * const results = await runBench(benchOptions({ ep: 'cpu', model: { batch: 8 }, steps: 10 }), console.log);
  * ```
  *
- * The data flow: options -> model (`buildForwardModel`, `buildTrainingModel`) -> bytes (`modelBytes`) -> session
+ * The data flow: options -> model (`buildForwardModel`, `buildTrainingModel`, `buildTrainStep`) -> bytes (`modelBytes`) -> session
  * (a runner per runtime) -> loop (`timeLoop`) -> statistics (`summarize`) -> report (`ModeResult`, `formatSummary`).
  * docs/architecture.md says where each concept lives.
+ *
+ * A training step (forward, backward and the optimizer's update in one graph) is driven by feeding each step's
+ * `<name>.next` outputs back as the next step's inputs; `buildTrainedModel` turns the trained weights into an
+ * ordinary inference model:
+ *
+ * ```ts
+ * import { buildTrainStep, buildTrainedModel, DEFAULT_OPTIONS, defaultTrainStep, optimizerSettings } from 'alexnet-onnx';
+ *
+ * const options = { ...DEFAULT_OPTIONS, head: 'fc' as const, classes: 10 };
+ * const step = buildTrainStep(options, { ...defaultTrainStep(options), optimizer: optimizerSettings('adamw').settings });
+ * // step.bytes, step.initial (the first step's parameter and state feeds), step.feedback ({ input, output } pairs)
+ * ```
  *
  * @packageDocumentation
  */
@@ -56,7 +68,15 @@ export {
   validateOptions,
 } from './model/alexnet.js';
 export type { BuiltModel } from './model/built.js';
-export { buildForwardModel, type ExportResult, exportModel, exportModelAsync, formatExportReport, modelBytes } from './model/export.js';
+export {
+  buildForwardModel,
+  buildTrainedModel,
+  type ExportResult,
+  exportModel,
+  exportModelAsync,
+  formatExportReport,
+  modelBytes,
+} from './model/export.js';
 export {
   type ConvDataGrad,
   type ConvWeightGrad,
@@ -76,7 +96,55 @@ export {
 } from './model/formulation.js';
 export { CONV_LAYERS, MAX_ONNX_DATA_BYTES, minImageSize, parameterShapes, pool5Size, weightBytes } from './model/layers.js';
 export { estimateMemory, type MemoryEstimate, type MemoryPlan } from './model/memory.js';
-export { finalLayer, GRAD_SQ_SUM, gradName, IMAGES, isGradient, LABELS, LOSS, layerOf, OUTPUT } from './model/names.js';
+export {
+  finalLayer,
+  GRAD_SQ_SUM,
+  gradName,
+  IMAGES,
+  isGradient,
+  KIND_METADATA,
+  LABELS,
+  LOSS,
+  LR,
+  layerOf,
+  type ModelKind,
+  NEXT_SUFFIX,
+  nextName,
+  OUTPUT,
+  STATE_SLOTS,
+  STEP,
+  type StateSlot,
+  stateName,
+  TRAIN_STEP_METADATA,
+} from './model/names.js';
+export {
+  type AdamWSettings,
+  describeOptimizer,
+  HYPERPARAMETERS,
+  type Hyperparameter,
+  type HyperparameterSpec,
+  hyperparametersOf,
+  OPTIMIZER_KINDS,
+  OPTIMIZERS,
+  type OptimizerKind,
+  type OptimizerSettings,
+  optimizerFromMetadata,
+  optimizerMetadata,
+  optimizerSettings,
+  type SgdSettings,
+  stateNames,
+} from './model/optimizer.js';
+export {
+  buildTrainStep,
+  buildTrainStepModel,
+  defaultTrainStep,
+  detachInitializers,
+  type Feedback,
+  feedbackFromMetadata,
+  type TrainStep,
+  type TrainStepOptions,
+  validateTrainStep,
+} from './model/train-step.js';
 export {
   buildTrainingModel,
   DEFAULT_TRAINING,

@@ -2,7 +2,7 @@ import { PACKAGE } from '../common/version.js';
 import type { ModelInfo } from '../onnx/serialize.js';
 import { type Graph, numElements } from '../onnx/types.js';
 import { type Activation, type AlexNetOptions, optionsMetadata } from './alexnet.js';
-import { KIND_METADATA } from './names.js';
+import { KIND_METADATA, type ModelKind } from './names.js';
 
 /** A built model ready to serialize, with what the exporter prints about it. */
 export interface BuiltModel {
@@ -15,13 +15,13 @@ export interface BuiltModel {
 }
 
 /**
- * Wraps a finished graph of either kind (`forward` or `training`) as a model: its producer, doc string and
+ * Wraps a finished graph of any kind (`forward`, `training`, `train-step`) as a model: its producer, doc string and
  * metadata (every option, the kind, and `extra`), the activation table and the parameter count.
  */
 export function assembleModel(
   graph: Graph,
   options: AlexNetOptions,
-  kind: 'forward' | 'training',
+  kind: ModelKind,
   activations: Activation[],
   parameters: string[],
   extra: Record<string, string>,

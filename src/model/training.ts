@@ -3,7 +3,7 @@ import type { GradRule } from '../autodiff/context.js';
 import { convGradRule } from '../autodiff/conv-grad.js';
 import { MAXPOOL_MASK_RULE } from '../autodiff/rules.js';
 import { attr } from '../onnx/types.js';
-import { type AlexNetOptions, buildAlexNet } from './alexnet.js';
+import { type AlexNetGraph, type AlexNetOptions, buildAlexNet } from './alexnet.js';
 import { assembleModel, type BuiltModel } from './built.js';
 import { type BackwardFormulation, backwardMetadata, EXPORT_FORMULATION, type Formulation } from './formulation.js';
 import { GRAD_SQ_SUM, IMAGES, LABELS, LOSS, SUM_SQ_SUFFIX } from './names.js';
@@ -58,13 +58,21 @@ export function validateTraining(o: AlexNetOptions, t: TrainingOptions): string[
   return problems;
 }
 
+/** The forward network with a loss and its backward pass added: what the training graph and the training step share. */
+export interface TrainingGraph {
+  net: AlexNetGraph;
+  /** The scalar loss value. */
+  loss: string;
+  /** The parameters differentiated, in the seeds' order, and their gradients (`<param>_grad`) in the same order. */
+  wrt: string[];
+  grads: string[];
+}
+
 /**
- * The training graph: the forward network, the loss, and the gradients of the loss with respect to the chosen
- * parameters, all in standard ONNX operators. Outputs: `output`, `loss`, `<param>_grad` for each parameter, and
- * `grad_sq_sum` (the sum of squares of all gradients, so a benchmark can force the whole backward pass while copying
- * one scalar to the host). Initializers are exactly those of the forward export with the same options.
+ * Builds the forward network, adds the loss (and the `labels` input for cross-entropy) and the gradients of the loss
+ * with respect to the parameters `training.wrt` names. Only the network's `output` is marked as a graph output.
  */
-export function buildTrainingModel(options: AlexNetOptions, training: TrainingOptions = DEFAULT_TRAINING): BuiltModel {
+export function addTrainingGraph(options: AlexNetOptions, training: TrainingOptions): TrainingGraph {
   const problems = validateTraining(options, training);
   if (problems.length) throw new Error(problems.join('; '));
   const net = buildAlexNet(options);
@@ -83,6 +91,23 @@ export function buildTrainingModel(options: AlexNetOptions, training: TrainingOp
   if (training.maxpoolGrad === 'mask') rules.MaxPool = MAXPOOL_MASK_RULE;
   rules.Conv = convGradRule(training.convWeightGrad, training.convDataGrad);
   const grads = addBackward(b, { loss, wrt, rules });
+  return { net, loss, wrt, grads };
+}
+
+/** The `metadata_props` every graph with a loss and gradients records: the loss, `wrt` and the backward formulations. */
+export function trainingMetadata(training: TrainingOptions): Record<string, string> {
+  return { 'alexnet.loss': training.loss, 'alexnet.wrt': training.wrt, ...backwardMetadata(training) };
+}
+
+/**
+ * The training graph: the forward network, the loss, and the gradients of the loss with respect to the chosen
+ * parameters, all in standard ONNX operators. Outputs: `output`, `loss`, `<param>_grad` for each parameter, and
+ * `grad_sq_sum` (the sum of squares of all gradients, so a benchmark can force the whole backward pass while copying
+ * one scalar to the host). Initializers are exactly those of the forward export with the same options.
+ */
+export function buildTrainingModel(options: AlexNetOptions, training: TrainingOptions = DEFAULT_TRAINING): BuiltModel {
+  const { net, loss, wrt, grads } = addTrainingGraph(options, training);
+  const b = net.builder;
   const squares = grads.map((g) => b.op1('ReduceSumSquare', [g], { keepdims: attr.int(0) }, { name: `${g}${SUM_SQ_SUFFIX}` }));
   const gradSqSum = addAll(b, squares, GRAD_SQ_SUM, GRAD_SQ_SUM);
   b.output(loss);
@@ -91,9 +116,7 @@ export function buildTrainingModel(options: AlexNetOptions, training: TrainingOp
   const graph = b.build();
   graph.name = 'alexnet_training';
   return assembleModel(graph, options, 'training', net.activations, [...net.convParams, ...net.fcParams], {
-    'alexnet.loss': training.loss,
-    'alexnet.wrt': training.wrt,
-    ...backwardMetadata(training),
+    ...trainingMetadata(training),
     'alexnet.gradients': wrt.join(','),
   });
 }
