@@ -1,13 +1,17 @@
 #!/usr/bin/env node
-// One command that times alexnet-onnx on every runtime/EP this machine has, plus the PyTorch eager peer on the same
-// weights, then prints a ratio table (and the GPU targets' TFLOP/s against the GPU's peak) and writes the reports
+// One command that times alexnet-onnx on every runtime/EP this machine has, plus the PyTorch eager peer and the
+// seeds' own program on TensorFlow (scripts/peer_tensorflow.py) on the same weights, then prints a ratio table (and the GPU targets' TFLOP/s against the GPU's peak) and writes the reports
 // and an SVG chart to a folder outside the checkout (default $TMPDIR/alexnet-onnx-compare-<time>; --out DIR, e.g.
 // docs/results to keep them with the docs). It reads the reports back, builds the table and draws the chart with the
 // same library code as `alexnet-onnx compare` (src/bench/compare.ts, src/bench/compare-input.ts).
 //
 //   node scripts/compare.mjs [--batch 32] [--steps 100] [--burn-in 10] [--log-every 10] [--fetch grads|sum]
 //                            [--tf32] [--targets node/cuda,pytorch/cuda] [--software-gpu] [--out DIR]
+//                            [--python PY] [--tf-python PY]
 //
+// The peers run under --python (default Debian's /usr/bin/python3, with torch 1.13) and --tf-python (default
+// $ALEXNET_TF_PYTHON, else /opt/venv-tf/bin/python when it exists, else --python); a peer whose Python lacks its
+// framework is skipped with the reason (docs/benchmarks.md, "Peers", says how to make the venvs).
 // Targets that cannot run here are listed with the reason, never dropped silently. WebGPU on a software adapter
 // (lavapipe, SwiftShader) is seconds per step, so it is left out unless --software-gpu is given. Without --tf32 both
 // CUDA sides run strict fp32; with it both allow TF32 (the CUDA EP's use_tf32 default, PyTorch's allow_tf32).
@@ -23,7 +27,7 @@ import { checkCudaSetup } from '../dist/runners/cuda.js';
 import { installNodeWebGpu } from '../dist/runners/node-webgpu.js';
 
 const USAGE =
-  'usage: node scripts/compare.mjs [--batch N] [--steps N] [--burn-in N] [--log-every N] [--fetch grads|sum] [--tf32] [--targets a/b,...] [--software-gpu] [--out DIR]';
+  'usage: node scripts/compare.mjs [--batch N] [--steps N] [--burn-in N] [--log-every N] [--fetch grads|sum] [--tf32] [--targets a/b,...] [--software-gpu] [--out DIR] [--python PY] [--tf-python PY]';
 const OPTIONS = {
   batch: { type: 'string', default: '32' },
   steps: { type: 'string', default: '100' },
@@ -34,6 +38,8 @@ const OPTIONS = {
   targets: { type: 'string' },
   'software-gpu': { type: 'boolean', default: false },
   out: { type: 'string' },
+  python: { type: 'string' },
+  'tf-python': { type: 'string' },
 };
 let a;
 try {
@@ -52,6 +58,7 @@ const TARGETS = [
   'browser/webgpu',
   'pytorch/cpu',
   'pytorch/cuda',
+  'tensorflow/cpu',
 ];
 const wanted = a.targets ? a.targets.split(',') : TARGETS;
 for (const t of wanted) {
@@ -67,7 +74,11 @@ if (a.tf32 && process.env.NVIDIA_TF32_OVERRIDE === '0') {
 const given = a.out === undefined ? undefined : resolve(a.out);
 process.chdir(new URL('..', import.meta.url).pathname);
 const BIN = 'dist/cli/bin.js';
-const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+const PY = a.python ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+const TF_PY = a['tf-python'] ?? process.env.ALEXNET_TF_PYTHON ?? (existsSync('/opt/venv-tf/bin/python') ? '/opt/venv-tf/bin/python' : PY);
+// find_spec, not import: importing TensorFlow takes seconds
+const has = (py, module) =>
+  spawnSync(py, ['-c', `import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('${module}') else 1)`]).status === 0;
 // The same loop and the same fetches on both sides.
 const loop = ['--batch', a.batch, '--steps', a.steps, '--burn-in', a['burn-in'], '--log-every', a['log-every'], '--fetch', a.fetch];
 const tf32 = (ep) => (a.tf32 && ep === 'cuda' ? ['--tf32'] : []);
@@ -99,8 +110,10 @@ const webgpu = await why(async () => {
   }
 });
 const browser = existsSync(DEFAULT_BROWSER) ? undefined : `no browser at ${DEFAULT_BROWSER}`;
+const torch = has(PY, 'torch') ? undefined : `no torch in ${PY} (--python)`;
+const tensorflow = has(TF_PY, 'tensorflow') ? undefined : `no TensorFlow in ${TF_PY} (--tf-python; docs/benchmarks.md, "Peers")`;
 const torchCuda =
-  spawnSync(PY, ['-c', 'import torch,sys; sys.exit(0 if torch.cuda.is_available() else 1)']).status === 0
+  (torch ?? spawnSync(PY, ['-c', 'import torch,sys; sys.exit(0 if torch.cuda.is_available() else 1)']).status === 0)
     ? undefined
     : 'torch.cuda.is_available() is false';
 const all = {
@@ -111,8 +124,9 @@ const all = {
   'web/webgpu': webgpu,
   'browser/wasm': browser,
   'browser/webgpu': browser ?? webgpu,
-  'pytorch/cpu': undefined,
+  'pytorch/cpu': torch,
   'pytorch/cuda': torchCuda,
+  'tensorflow/cpu': tensorflow,
 };
 
 console.log(
@@ -130,28 +144,36 @@ for (const target of wanted) {
   }
   const [runtime, ep] = target.split('/');
   const json = join(out, `${stamp}-${runtime}-${ep}-b${a.batch}.json`);
+  const threads = ['--threads', String(cpus().length)];
   const cmd =
-    runtime === 'pytorch'
-      ? [
-          PY,
-          [
-            'scripts/peer_pytorch.py',
-            '--model',
-            model,
-            '--device',
-            ep,
-            ...loop,
-            ...tf32(ep),
-            ...(ep === 'cpu' ? ['--threads', String(cpus().length)] : []),
-            '--json',
-            json,
-          ],
-        ]
-      : [process.execPath, [BIN, 'bench', '--runtime', runtime, '--ep', ep, ...loop, ...tf32(ep), '--json', json]];
+    runtime === 'tensorflow'
+      ? [TF_PY, ['scripts/peer_tensorflow.py', '--model', model, ...loop, ...threads, '--json', json]]
+      : runtime === 'pytorch'
+        ? [
+            PY,
+            [
+              'scripts/peer_pytorch.py',
+              '--model',
+              model,
+              '--device',
+              ep,
+              ...loop,
+              ...tf32(ep),
+              ...(ep === 'cpu' ? threads : []),
+              '--json',
+              json,
+            ],
+          ]
+        : [process.execPath, [BIN, 'bench', '--runtime', runtime, '--ep', ep, ...loop, ...tf32(ep), '--json', json]];
   console.log(`== ${target}: ${[cmd[0], ...cmd[1]].join(' ')}`);
   const r = spawnSync(cmd[0], cmd[1], { stdio: 'inherit' });
   if (r.status !== 0) {
-    skipped.push(`${target}: failed with exit code ${r.status}`);
+    // the TensorFlow peer exits 3 without TensorFlow, and 1 when its output check against ONNX Runtime fails
+    const reason =
+      runtime === 'tensorflow' && r.status === 3
+        ? `no TensorFlow in ${TF_PY}`
+        : `failed with exit code ${r.status}${runtime === 'tensorflow' ? ' (see its check: line above)' : ''}`;
+    skipped.push(`${target}: ${reason}`);
     continue;
   }
   files.push(json);

@@ -95,23 +95,35 @@ export function formatRatioTable(runs: Run[], baseline = 0): string {
   return lines.join('\n');
 }
 
+/** The peers a target is divided by: PyTorch eager on the same kind of device, the seeds' program on TensorFlow (CPU). */
+const PEERS = [
+  { runtime: 'pytorch', column: 'x PyTorch' },
+  { runtime: 'tensorflow', column: 'x TF' },
+] as const;
+const isPeer = (name: string): boolean => PEERS.some((p) => name.startsWith(`${p.runtime}/`));
+
 /**
- * One row per target: mean ms per mode and the ratio to PyTorch eager on the same kind of device (below 1: faster
- * than PyTorch). `n/a` where that peer or mode was not measured.
+ * One row per target: mean ms per mode and its ratio to each peer on the same kind of device (below 1: faster than
+ * the peer): PyTorch always, TensorFlow when the entries have a TensorFlow run. `n/a` where that peer or mode was not
+ * measured.
  */
 export function formatCompareTable(entries: ReportEntry[]): string {
   const targets = byTarget(entries);
-  const header = ['runtime/EP', 'forward ms', 'x PyTorch', 'fwd-bwd ms', 'x PyTorch', 'device'];
+  const peers = PEERS.filter((p) => p.runtime === 'pytorch' || [...targets.keys()].some((t) => t.startsWith(`${p.runtime}/`)));
+  const header = ['runtime/EP'];
+  for (const mode of MODES) header.push(mode === 'forward' ? 'forward ms' : 'fwd-bwd ms', ...peers.map((p) => p.column));
+  header.push('device');
   const rows: string[][] = [];
   for (const [name, modes] of targets) {
     const ep = name.split('/')[1]!;
-    const peer = name.startsWith('pytorch/') ? undefined : targets.get(`pytorch/${peerEpFor(ep)}`);
     const cells: string[] = [name];
     for (const mode of MODES) {
       const r = modes.get(mode);
-      const p = peer?.get(mode);
       cells.push(meanCell(r));
-      cells.push(name.startsWith('pytorch/') ? '1 (peer)' : r && p ? (r.mean_s / p.mean_s).toFixed(2) : 'n/a');
+      for (const peer of peers) {
+        const p = isPeer(name) ? undefined : targets.get(`${peer.runtime}/${peerEpFor(ep)}`)?.get(mode);
+        cells.push(name.startsWith(`${peer.runtime}/`) ? '1 (peer)' : r && p ? (r.mean_s / p.mean_s).toFixed(2) : 'n/a');
+      }
     }
     cells.push([...modes.values()][0]!.device);
     rows.push(cells);

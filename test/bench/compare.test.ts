@@ -41,6 +41,18 @@ describe('comparison table and chart', () => {
     expect(rows[4]!.slice(0, 3)).toEqual(['pytorch/cpu', '200.00 +/- 20.00', '1 (peer)']);
   });
 
+  it("adds a column per mode for the seeds' program on TensorFlow when it was measured, on CPU targets only", () => {
+    const withTf = [...REPORTS, e('tensorflow', 'cpu', 'forward', 100), e('tensorflow', 'cpu', 'forward-backward', 250)];
+    const rows = formatCompareTable(withTf)
+      .split('\n')
+      .map((l) => l.split(/\s{2,}/));
+    expect(rows[0]).toEqual(['runtime/EP', 'forward ms', 'x PyTorch', 'x TF', 'fwd-bwd ms', 'x PyTorch', 'x TF', 'device']);
+    expect(rows[1]).toEqual(['node/cpu', '150.00 +/- 15.00', '0.75', '1.50', '500.00 +/- 50.00', '1.25', '2.00', 'dev']);
+    expect(rows[3]).toEqual(['node/cuda', '3.30 +/- 0.33', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'H100']);
+    expect(rows[4]).toEqual(['pytorch/cpu', '200.00 +/- 20.00', '1 (peer)', 'n/a', '400.00 +/- 40.00', '1 (peer)', 'n/a', 'dev']);
+    expect(rows[5]).toEqual(['tensorflow/cpu', '100.00 +/- 10.00', 'n/a', '1 (peer)', '250.00 +/- 25.00', 'n/a', '1 (peer)', 'dev']);
+  });
+
   it("gives the GPU targets' TFLOP/s from the model's FLOPs and their share of the datasheet peak", () => {
     const h100 = 'NVIDIA H100 80GB HBM3 (driver 580.95.05), TF32 off (NVIDIA_TF32_OVERRIDE=0)';
     const gpu: ReportEntry[] = [
