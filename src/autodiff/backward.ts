@@ -22,9 +22,12 @@ export const gradName = (value: string): string => `${value}${GRAD_SUFFIX}`;
 /** Name of a backward node of `forwardNode`: `conv2.conv.grad.dx`. */
 export const backwardNodeName = (forwardNode: string, step: string | number): string => `${forwardNode}.grad.${step}`;
 
-/** Whether a node was written by the backward pass: `<node>.grad.<step>`, or a node named after a gradient value. */
+/**
+ * Whether a node was written by the backward pass: `<node>.grad.<step>`, or a node named after a gradient value,
+ * also as ONNX Runtime renames the nodes it rewrites (`conv3_grad_nchwc`: a backward Conv in the NCHWc layout).
+ */
 export function isBackwardNode(name: string): boolean {
-  return /\.grad\b|_grad\b/.test(name);
+  return /\.grad\b|_grad(\b|_)/.test(name);
 }
 
 /**
@@ -48,7 +51,8 @@ export function addBackward(b: GraphBuilder, options: BackwardOptions): string[]
   const active = (v: string): boolean => v !== '' && dependsOnWrt.has(v) && feedsLoss.has(v);
   if (!active(options.loss)) throw new Error(`loss '${options.loss}' does not depend on any of: ${[...wrt].join(', ')}`);
 
-  const visited = forward.filter((n) => n.outputs.some(active));
+  // A node that computes a wrt value itself (not only from one) sends no gradient further back.
+  const visited = forward.filter((n) => n.outputs.some(active) && n.inputs.some(active));
   for (const n of visited) {
     if (!rules[n.opType]) {
       throw new Error(

@@ -2,6 +2,9 @@ import { channelWindowSum, reshapeLike } from '../onnx/compose.js';
 import { attr } from '../onnx/types.js';
 import { emitGI, emitUnbroadcast, type GradContext, type GradRule, requireDefault } from './context.js';
 import { convGradRule } from './conv-grad.js';
+import { MAXPOOL_SCATTER_RULE } from './pool-grad.js';
+
+export { MAXPOOL_MASK_RULE } from './pool-grad.js';
 
 const ZERO = (g: GradContext): string => g.b.scalar(0);
 
@@ -60,27 +63,7 @@ export const GRAD_RULES: Record<string, GradRule> = {
     },
   },
 
-  MaxPool: {
-    readsOutput1: 'indices',
-    // Overlapping 3x3/2 windows: one input can be the max of several windows, so gradients must add up
-    // (ScatterElements with reduction='add'); MaxUnpool would keep only one of them.
-    grad: (g) => {
-      requireDefault(g, 'storage_order', 0, g.int('storage_order', 0));
-      const b = g.b;
-      const x = g.I(0);
-      const flatIdx = b.op1('Reshape', [g.O(1), b.int64s([-1])], {}, { name: g.name('idx_flat') });
-      const flatDy = b.op1('Reshape', [g.GO(0), b.int64s([-1])], {}, { name: g.name('dy_flat') });
-      const zeros = b.op1('ConstantOfShape', [b.op1('Shape', [x], {}, { name: g.name('shape') })], {}, { name: g.name('zeros') });
-      const flatZeros = b.op1('Reshape', [zeros, b.int64s([-1])], {}, { name: g.name('zeros_flat') });
-      const scattered = b.op1(
-        'ScatterElements',
-        [flatZeros, flatIdx, flatDy],
-        { axis: attr.int(0), reduction: attr.string('add') },
-        { name: g.name('scatter') },
-      );
-      reshapeLike(b, scattered, x, g.name('d0'), g.GI(0));
-    },
-  },
+  MaxPool: MAXPOOL_SCATTER_RULE,
 
   Dropout: {
     readsOutput1: 'mask',
@@ -138,12 +121,34 @@ export const GRAD_RULES: Record<string, GradRule> = {
     },
   },
 
+  Div: {
+    // y = a / b: da = dy / b, db = -dy * a / b^2 = -(dy / b) * y, one quotient shared by both.
+    grad: (g) => {
+      const q = g.b.op1('Div', [g.GO(0), g.I(1)], {}, { name: g.name('quotient') });
+      if (g.needs(0)) emitUnbroadcast(g, 0, 'Identity', [q]);
+      if (g.needs(1)) emitUnbroadcast(g, 1, 'Neg', [g.b.op1('Mul', [q, g.O(0)], {}, { name: g.name('q_y') })]);
+    },
+  },
+
+  Sqrt: {
+    // d sqrt(x) = dy / (2 sqrt(x)): the forward output is the square root already.
+    grad: (g) => {
+      const q = g.b.op1('Div', [g.GO(0), g.O(0)], {}, { name: g.name('quotient') });
+      emitGI(g, 0, 'Mul', [q, g.b.scalar(0.5)]);
+    },
+  },
+
   Pow: {
     grad: (g) => {
       if (g.needs(1)) throw new Error(`gradient of Pow ${g.node.name} with respect to its exponent is not supported`);
       const e = g.constant(1);
       if (e.length !== 1) throw new Error(`gradient of Pow ${g.node.name}: exponent must be a scalar constant`);
-      const p = g.b.op1('Pow', [g.I(0), g.b.scalar(e[0]! - 1)], {}, { name: g.name('pow') });
+      // For a negative exponent x^(e-1) = y / x (at x = 0 both are infinite): a Div instead of a second Pow, whose CPU
+      // kernel is slow. Not for e >= 0, where y / x is 0 / 0 at x = 0.
+      const p =
+        e[0]! < 0
+          ? g.b.op1('Div', [g.O(0), g.I(0)], {}, { name: g.name('pow') })
+          : g.b.op1('Pow', [g.I(0), g.b.scalar(e[0]! - 1)], {}, { name: g.name('pow') });
       const scaled = g.b.op1('Mul', [p, g.b.scalar(e[0]!)], {}, { name: g.name('scaled') });
       emitUnbroadcast(g, 0, 'Mul', [g.GO(0), scaled]);
     },
@@ -191,63 +196,3 @@ export const GRAD_RULES: Record<string, GradRule> = {
     },
   },
 };
-
-/** Alternative MaxPool gradient for EPs whose MaxPool has no Indices output (WebGPU): see `maxPoolGradMask`. */
-export const MAXPOOL_MASK_RULE: GradRule = {
-  grad: (g) => maxPoolGradMask(g),
-};
-
-/**
- * MaxPool gradient from equality masks, using only Slice/Equal/Where/Concat/ConvTranspose:
- * for each window offset (i, j) in row-major order, the window's gradient goes to the first position equal to the
- * window max (PyTorch's and ORT's tie rule: several zeros after a ReLU are common). The per-offset gradients are
- * placed back with one grouped ConvTranspose (stride = pool stride, one-hot 3x3 kernels), which also adds up the
- * contributions of overlapping windows.
- */
-function maxPoolGradMask(g: GradContext): void {
-  const b = g.b;
-  const [x, dy] = [g.I(0), g.GO(0)];
-  const [kh, kw] = g.ints('kernel_shape');
-  const [sh, sw] = g.ints('strides', [1, 1]);
-  requireDefault(g, 'pads', [0, 0, 0, 0], g.ints('pads', [0, 0, 0, 0]));
-  const [, c, h, w] = b.typeOf(x).shape as [unknown, number, number, number];
-  const [, , oh, ow] = b.typeOf(dy).shape as [unknown, number, number, number];
-  // The window max is recomputed with elementwise Max over the strided slices rather than read from the MaxPool
-  // output: on WebGPU, ORT runs MaxPool in NHWC, and comparing against its output leaves bool Transposes on the CPU.
-  const windows: string[] = [];
-  for (let i = 0; i < kh!; i++) {
-    for (let j = 0; j < kw!; j++) {
-      const ends = b.int64s([i + sh! * (oh - 1) + 1, j + sw! * (ow - 1) + 1]);
-      windows.push(
-        b.op1('Slice', [x, b.int64s([i, j]), ends, b.int64s([2, 3]), b.int64s([sh!, sw!])], {}, { name: g.name(`win${i}${j}`) }),
-      );
-    }
-  }
-  const max = b.op1('Max', windows, {}, { name: g.name('max') });
-  const parts: string[] = [];
-  // `free`: no earlier offset in this window held the max. And/Not only: the WebGPU EP has no Or kernel.
-  let free: string | undefined;
-  windows.forEach((window, k) => {
-    const isMax = b.op1('Equal', [window, max], {}, { name: g.name(`eq${k}`) });
-    const first = free ? b.op1('And', [isMax, free], {}, { name: g.name(`first${k}`) }) : isMax;
-    if (k < windows.length - 1) {
-      const notMax = b.op1('Not', [isMax], {}, { name: g.name(`not${k}`) });
-      free = free ? b.op1('And', [free, notMax], {}, { name: g.name(`free${k}`) }) : notMax;
-    }
-    const part = b.op1('Where', [first, dy, ZERO(g)], {}, { name: g.name(`grad${k}`) });
-    parts.push(b.op1('Unsqueeze', [part, b.int64s([2])], {}, { name: g.name(`unsq${k}`) }));
-  });
-  const stacked = b.op1('Concat', parts, { axis: attr.int(2) }, { name: g.name('stack') });
-  const taps = kh! * kw!;
-  const grouped = b.op1('Reshape', [stacked, b.int64s([0, c * taps, oh, ow])], {}, { name: g.name('group') });
-  const kernel: number[] = [];
-  for (let ch = 0; ch < c; ch++) for (let t = 0; t < taps; t++) for (let p = 0; p < taps; p++) kernel.push(p === t ? 1 : 0);
-  const weight = b.constant('float32', [c * taps, 1, kh!, kw!], kernel);
-  const covered = [sh! * (oh - 1) + kh!, sw! * (ow - 1) + kw!];
-  emitGI(g, 0, 'ConvTranspose', [grouped, weight], {
-    group: attr.int(c),
-    kernel_shape: attr.ints([kh!, kw!]),
-    strides: attr.ints([sh!, sw!]),
-    output_padding: attr.ints([h - covered[0]!, w - covered[1]!]),
-  });
-}

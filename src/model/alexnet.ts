@@ -1,8 +1,8 @@
 import { GraphBuilder } from '../onnx/builder.js';
-import { channelWindowSum } from '../onnx/compose.js';
 import { attr, type Dim, numElements } from '../onnx/types.js';
 import { type DropoutImpl, EXPORT_FORMULATION, type LrnImpl } from './formulation.js';
 import { CONV_LAYERS, FC_WIDTH, MAX_ONNX_DATA_BYTES, minImageSize, POOL, pool5Size, samePads, weightBytes } from './layers.js';
+import { lrn } from './lrn.js';
 import { IMAGES, OUTPUT } from './names.js';
 import { truncatedNormalTensor } from './random.js';
 
@@ -31,6 +31,11 @@ export interface AlexNetOptions {
   /** Dropout rate on fc6 and fc7 (0 = off). Seed 002 uses keep_prob 0.5, i.e. rate 0.5. */
   dropout: number;
   dropoutImpl: DropoutImpl;
+  /**
+   * ReLU after fc8, as seeds 000/002 apply it (true); false leaves the class scores linear, as seed 004's logits
+   * ("without activation"): cross-entropy cannot learn through a ReLU that clips every score to 0.
+   */
+  fc8Relu: boolean;
   /** Seed for the weights. */
   seed: number;
 }
@@ -45,6 +50,7 @@ export const DEFAULT_OPTIONS: AlexNetOptions = {
   classes: 1000,
   dropout: 0,
   dropoutImpl: EXPORT_FORMULATION.dropoutImpl,
+  fc8Relu: true,
   seed: 1,
 };
 
@@ -120,7 +126,8 @@ export function optionsMetadata(o: AlexNetOptions): Record<string, string> {
 
 /**
  * Builds the seeds' AlexNet (NCHW) into a fresh graph builder: conv1..conv5 with ReLU, LRN after conv1/conv2,
- * 3x3/2 max-pools after conv1, conv2, conv5, and optionally the FC head fc6-fc8 (ReLU on each, as the seeds do).
+ * 3x3/2 max-pools after conv1, conv2, conv5, and optionally the FC head fc6-fc8 (ReLU on each, as the seeds do;
+ * `fc8Relu: false` leaves fc8 linear).
  * The model's input is `IMAGES` [N,3,H,W] and its output `OUTPUT` (names.ts).
  */
 export function buildAlexNet(options: AlexNetOptions): AlexNetGraph {
@@ -161,7 +168,7 @@ export function buildAlexNet(options: AlexNetOptions): AlexNetGraph {
     activations.push({ layer: layer.name, value: x });
     if (layer.lrn && o.lrn !== 'none') {
       lrnIndex++;
-      x = lrn(b, x, `lrn${lrnIndex}`, o.lrn, o.lrnImpl);
+      x = lrn(b, x, `lrn${lrnIndex}`, LRN_PRESETS[o.lrn], o.lrnImpl);
     }
     if (layer.pool) {
       const poolName = `pool${layer.name.slice(4)}`;
@@ -193,9 +200,10 @@ export function buildAlexNet(options: AlexNetOptions): AlexNetGraph {
       const w = b.initializer(wName, 'float32', [width, layer.out], truncatedNormalTensor(o.seed, wName, width * layer.out, FC_STDDEV));
       const bias = b.initializer(`${layer.name}.bias`, 'float32', [layer.out], new Float32Array(layer.out).fill(FC_BIAS));
       fcParams.push(w, bias);
-      const gemm = b.op1('Gemm', [x, w, bias], {}, { name: `${layer.name}.gemm` });
       const isOutput = layer.name === 'fc8';
-      x = b.op1('Relu', [gemm], {}, { name: layer.name, outputs: [isOutput ? OUTPUT : layer.name] });
+      const relu = !isOutput || o.fc8Relu;
+      const gemm = b.op1('Gemm', [x, w, bias], {}, { name: `${layer.name}.gemm`, outputs: relu ? undefined : [OUTPUT] });
+      x = relu ? b.op1('Relu', [gemm], {}, { name: layer.name, outputs: [isOutput ? OUTPUT : layer.name] }) : gemm;
       activations.push({ layer: layer.name, value: x });
       if (layer.dropout && o.dropout > 0) x = dropout(b, x, `${layer.name}.dropout`, o);
       width = layer.out;
@@ -203,31 +211,6 @@ export function buildAlexNet(options: AlexNetOptions): AlexNetGraph {
   }
   b.output(x);
   return { builder: b, input, output: x, convParams, fcParams, activations };
-}
-
-/**
- * LRN across channels. ONNX's alpha is divided by the window size, TensorFlow's is not, so alpha_onnx = alpha_tf * size.
- * 'decomposed' writes y = x * (bias + alpha/size * window_sum(x^2))^-beta with a channel-window Conv, for EPs that
- * have no LRN kernel.
- */
-function lrn(b: GraphBuilder, x: string, name: string, preset: LrnPreset, impl: LrnImpl): string {
-  const p = LRN_PRESETS[preset];
-  const size = 2 * p.depthRadius + 1;
-  const alpha = p.alpha * size;
-  if (impl === 'op') {
-    return b.op1(
-      'LRN',
-      [x],
-      { size: attr.int(size), alpha: attr.float(alpha), beta: attr.float(p.beta), bias: attr.float(p.bias) },
-      { name },
-    );
-  }
-  const sq = b.op1('Mul', [x, x], {}, { name: `${name}.square` });
-  const sum = channelWindowSum(b, sq, size, `${name}.window`);
-  const scaled = b.op1('Mul', [sum, b.scalar(alpha / size)], {}, { name: `${name}.scale` });
-  const norm = b.op1('Add', [scaled, b.scalar(p.bias)], {}, { name: `${name}.norm` });
-  const factor = b.op1('Pow', [norm, b.scalar(-p.beta)], {}, { name: `${name}.pow` });
-  return b.op1('Mul', [x, factor], {}, { name });
 }
 
 /**

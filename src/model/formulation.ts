@@ -8,9 +8,10 @@ import { writtenByAlexnetOnnx } from './names.js';
  *
  * Why `auto` picks what it does: WebGPU has no LRN kernel and no MaxPool `Indices` output, and onnxruntime-web's
  * WebGPU build has no training-mode Dropout kernel; on the CPU EP (and wasm, which runs the same kernels) the
- * decomposed LRN, the MatMul weight gradient and the Conv data gradient measured faster (docs/benchmarks.md, "Graph
- * formulations: what `auto` is based on"); CUDA keeps cuDNN's LRN, the Conv weight gradient and ConvTranspose until
- * they are measured on a GPU.
+ * MatMul weight gradient and the Conv data gradient measured faster, and the banded LRN on the CPU EP, the decomposed
+ * one on wasm (docs/benchmarks.md, "Graph formulations: what `auto` is based on"); the `match` MaxPool gradient
+ * measured no faster than `scatter` on either, so the table does not pick it (autotune may). CUDA keeps cuDNN's LRN,
+ * the Conv weight gradient and ConvTranspose until they are measured on a GPU.
  */
 interface FormulationSpec<C extends string> {
   /** The command-line option, without dashes. */
@@ -47,11 +48,12 @@ export const FORMULATIONS = {
     metadata: 'alexnet.lrnImpl',
     label: 'LRN',
     part: 'forward',
-    choices: ['op', 'decomposed'],
+    choices: ['op', 'decomposed', 'banded'],
     exportDefault: 'op',
-    auto: { cpu: 'decomposed', wasm: 'decomposed', webgpu: 'decomposed', cuda: 'op' },
-    autoReason: 'WebGPU has no LRN kernel; faster on cpu and wasm',
-    describe: 'write LRN as the ONNX LRN op, or decomposed into Mul/Conv/Pow (for EPs without an LRN kernel)',
+    auto: { cpu: 'banded', wasm: 'decomposed', webgpu: 'decomposed', cuda: 'op' },
+    autoReason: 'WebGPU has no LRN kernel; banded is the fastest on cpu, decomposed on wasm',
+    describe:
+      'write LRN as the ONNX LRN op; decomposed into Mul/Conv/Pow (for EPs without an LRN kernel); or banded: the channel window as one 1x1 Conv with a banded weight, and x^-0.75 as Sqrt/Div (faster on CPU)',
     legacy: 'unknown',
   }),
   dropoutImpl: spec({
@@ -74,11 +76,12 @@ export const FORMULATIONS = {
     metadata: 'alexnet.maxpoolGrad',
     label: 'MaxPool grad',
     part: 'backward',
-    choices: ['scatter', 'mask'],
+    choices: ['scatter', 'mask', 'match'],
     exportDefault: 'scatter',
     auto: { cpu: 'scatter', wasm: 'scatter', webgpu: 'mask', cuda: 'scatter' },
     autoReason: "WebGPU's MaxPool has no Indices output",
-    describe: 'MaxPool gradient: scatter (Indices + ScatterElements add) or mask (no Indices output; for WebGPU)',
+    describe:
+      'MaxPool gradient: scatter (Indices + ScatterElements add), mask (no Indices output; for WebGPU) or match (no Indices: the first input equal to the max, found in the backward, + ScatterElements add; CPU kernels: it crashes the WebGPU EP)',
     legacy: 'unknown',
   }),
   convWeightGrad: spec({
@@ -120,11 +123,11 @@ export const FORMULATION_KEYS = Object.keys(FORMULATIONS) as FormulationKey[];
 /** One choice for every formulation. */
 export type Formulation = { [K in FormulationKey]: (typeof FORMULATIONS)[K]['choices'][number] };
 
-/** How LRN is written: the ONNX `LRN` operator, or the same formula in elementary ops. */
+/** How LRN is written: the ONNX `LRN` operator, or the same formula in elementary ops (two ways). */
 export type LrnImpl = Formulation['lrnImpl'];
 /** How training-mode dropout is written: the ONNX Dropout op, or RandomUniformLike, Less and Where. */
 export type DropoutImpl = Formulation['dropoutImpl'];
-/** How the MaxPool gradient is written: `Indices` + ScatterElements, or equality masks. */
+/** How the MaxPool gradient is written: `Indices` + ScatterElements, equality masks, or matched indices + ScatterElements. */
 export type MaxPoolGrad = Formulation['maxpoolGrad'];
 /** How conv weight gradients are written: a transposed Conv, or MatMuls per kernel offset. */
 export type ConvWeightGrad = Formulation['convWeightGrad'];

@@ -1,7 +1,7 @@
 import { addAll, addBackward } from '../autodiff/backward.js';
 import type { GradRule } from '../autodiff/context.js';
 import { convGradRule } from '../autodiff/conv-grad.js';
-import { MAXPOOL_MASK_RULE } from '../autodiff/rules.js';
+import { maxPoolGradRule } from '../autodiff/pool-grad.js';
 import { attr } from '../onnx/types.js';
 import { type AlexNetGraph, type AlexNetOptions, buildAlexNet } from './alexnet.js';
 import { assembleModel, type BuiltModel } from './built.js';
@@ -87,9 +87,10 @@ export function addTrainingGraph(options: AlexNetOptions, training: TrainingOpti
     loss = b.op('SoftmaxCrossEntropyLoss', [net.output, labels], { reduction: attr.string('mean') }, { name: LOSS, outputs: [LOSS] })[0]!;
   }
   const wrt = training.wrt === 'all' ? [...net.convParams, ...net.fcParams] : net.convParams;
-  const rules: Record<string, GradRule> = {};
-  if (training.maxpoolGrad === 'mask') rules.MaxPool = MAXPOOL_MASK_RULE;
-  rules.Conv = convGradRule(training.convWeightGrad, training.convDataGrad);
+  const rules: Record<string, GradRule> = {
+    MaxPool: maxPoolGradRule(training.maxpoolGrad),
+    Conv: convGradRule(training.convWeightGrad, training.convDataGrad),
+  };
   const grads = addBackward(b, { loss, wrt, rules });
   return { net, loss, wrt, grads };
 }

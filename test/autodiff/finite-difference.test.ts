@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { addBackward } from '../../src/autodiff/backward.js';
 import type { GradRule } from '../../src/autodiff/context.js';
 import { convGradRule } from '../../src/autodiff/conv-grad.js';
-import { MAXPOOL_MASK_RULE } from '../../src/autodiff/rules.js';
+import { MAXPOOL_MASK_RULE, MAXPOOL_MATCH_RULE } from '../../src/autodiff/pool-grad.js';
+import { type LrnParams, lrn } from '../../src/model/lrn.js';
 import { Random } from '../../src/model/random.js';
 import { GraphBuilder } from '../../src/onnx/builder.js';
 import { channelWindowSum } from '../../src/onnx/compose.js';
@@ -167,6 +168,36 @@ describe('finite differences agree with every gradient rule', () => {
       },
     }));
 
+  // alpha far above the presets' (1e-4) so that the window's cross terms weigh in the comparison
+  it.each<[string, LrnParams]>([
+    ['radius 2, beta 0.75: Sqrt/Div', { depthRadius: 2, bias: 2, alpha: 0.1, beta: 0.75 }],
+    ['radius 4, beta 0.75: Sqrt/Div', { depthRadius: 4, bias: 1, alpha: 0.05, beta: 0.75 }],
+    ['radius 2, beta 0.6: Pow', { depthRadius: 2, bias: 1.5, alpha: 0.1, beta: 0.6 }],
+  ])('LRN banded (banded 1x1 Conv with bias, %s)', (_, params) =>
+    check({ inputs: [{ name: 'x', shape: [2, 12, 3, 3] }], build: (b, [x]) => lrn(b, x!, 'lrn', params, 'banded') }),
+  );
+
+  it('Sqrt and Div (numerator and a broadcast denominator)', () =>
+    check({
+      inputs: [
+        { name: 'x', shape: [2, 3, 4] },
+        { name: 'c', shape: [3, 1] },
+      ],
+      build: (b, [x, c]) => {
+        const positive = (v: string) => b.op1('Add', [b.op1('Mul', [v, v]), b.scalar(0.5)]);
+        return b.op1('Div', [b.op1('Sqrt', [positive(x!)]), positive(c!)]);
+      },
+    }));
+
+  it('Pow with a negative exponent (its gradient is written with Div) and a positive one', () =>
+    check({
+      inputs: [{ name: 'x', shape: [2, 5] }],
+      build: (b, [x]) => {
+        const positive = b.op1('Add', [b.op1('Mul', [x!, x!]), b.scalar(0.5)]);
+        return b.op1('Add', [b.op1('Pow', [positive, b.scalar(-0.75)]), b.op1('Pow', [x!, b.scalar(3)])]);
+      },
+    }));
+
   it('MaxPool 3x3/2 with Indices + ScatterElements(add)', () =>
     check({ inputs: [{ name: 'x', shape: [2, 2, 9, 9], fill: 'distinct' }], build: (b, [x]) => b.op1('MaxPool', [x!], pool), eps: 5e-3 }));
 
@@ -175,6 +206,14 @@ describe('finite differences agree with every gradient rule', () => {
       inputs: [{ name: 'x', shape: [2, 2, 10, 10], fill: 'distinct' }],
       build: (b, [x]) => b.op1('MaxPool', [x!], pool),
       rules: { MaxPool: MAXPOOL_MASK_RULE },
+      eps: 5e-3,
+    }));
+
+  it('MaxPool 3x3/2 with matched indices + ScatterElements(add) (a last row no window covers)', () =>
+    check({
+      inputs: [{ name: 'x', shape: [2, 2, 10, 10], fill: 'distinct' }],
+      build: (b, [x]) => b.op1('MaxPool', [x!], pool),
+      rules: { MaxPool: MAXPOOL_MATCH_RULE },
       eps: 5e-3,
     }));
 

@@ -19,16 +19,16 @@ const CASES: [string, Partial<AlexNetOptions>, Partial<TrainingOptions>][] = [
   ['default (LRN, pool5, l2)', {}, {}],
   ['--no-lrn --conv-weight-grad matmul', { lrn: 'none' }, { convWeightGrad: 'matmul' }],
   [
-    'CPU formulation: --lrn-impl decomposed --conv-weight-grad matmul --conv-data-grad conv',
-    { lrnImpl: 'decomposed' },
-    { convWeightGrad: 'matmul', convDataGrad: 'conv' },
+    'CPU formulation: --lrn-impl banded --maxpool-grad match --conv-weight-grad matmul --conv-data-grad conv',
+    { lrnImpl: 'banded' },
+    { maxpoolGrad: 'match', convWeightGrad: 'matmul', convDataGrad: 'conv' },
   ],
   ['--head fc --wrt all', { head: 'fc' }, { wrt: 'all' }],
   ['--lrn paper --lrn-impl decomposed --maxpool-grad mask', { lrn: 'paper', lrnImpl: 'decomposed' }, { maxpoolGrad: 'mask' }],
   [
-    '--head fc --loss softmax-cross-entropy --batch dynamic --conv-weight-grad matmul',
-    { head: 'fc', classes: 10, batch: 'dynamic' },
-    { loss: 'softmax-cross-entropy', wrt: 'all', convWeightGrad: 'matmul' },
+    '--head fc --loss softmax-cross-entropy --batch dynamic --lrn paper --lrn-impl banded --maxpool-grad match --conv-weight-grad matmul',
+    { head: 'fc', classes: 10, batch: 'dynamic', lrn: 'paper', lrnImpl: 'banded' },
+    { loss: 'softmax-cross-entropy', wrt: 'all', maxpoolGrad: 'match', convWeightGrad: 'matmul' },
   ],
 ];
 
@@ -37,6 +37,9 @@ describe.each(CASES)('gradients of %s match PyTorch autograd (float64)', (_, o, 
     const options: AlexNetOptions = { ...DEFAULT_OPTIONS, batch: 2, ...o };
     const training: TrainingOptions = { ...DEFAULT_TRAINING, ...t };
     const model = buildTrainingModel(options, training);
+    // only the scatter gradient reads the forward MaxPool's Indices
+    const pools = model.graph.nodes.filter((n) => n.opType === 'MaxPool');
+    expect(pools.map((n) => n.outputs.length)).toEqual(pools.map(() => (training.maxpoolGrad === 'scatter' ? 2 : 1)));
     const dir = tempDir('alexnet-grad-');
     const modelPath = join(dir, 'model.onnx');
     writeFileSync(modelPath, modelBytes(model));

@@ -1,8 +1,11 @@
+import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { type AlexNetOptions, buildAlexNet, DEFAULT_OPTIONS, validateOptions } from '../../src/model/alexnet.js';
-import { buildForwardModel } from '../../src/model/export.js';
+import { type AlexNetOptions, buildAlexNet, DEFAULT_OPTIONS, LRN_PRESETS, validateOptions } from '../../src/model/alexnet.js';
+import { buildForwardModel, modelBytes } from '../../src/model/export.js';
 import { minImageSize, pool5Size, samePads } from '../../src/model/layers.js';
-import { Random } from '../../src/model/random.js';
+import { lrn } from '../../src/model/lrn.js';
+import { normalTensor, Random } from '../../src/model/random.js';
+import { GraphBuilder } from '../../src/onnx/builder.js';
 
 const opts = (o: Partial<AlexNetOptions> = {}): AlexNetOptions => ({ ...DEFAULT_OPTIONS, ...o });
 
@@ -63,6 +66,35 @@ describe('AlexNet', () => {
     expect(paper.attributes.size).toEqual({ kind: 'int', value: 5 });
     expect((paper.attributes.alpha as { value: number }).value).toBeCloseTo(5e-4, 12);
     expect(buildAlexNet(opts({ lrn: 'none' })).builder.nodes.some((n) => n.opType === 'LRN')).toBe(false);
+  });
+
+  it.each(['tf-benchmark', 'paper'] as const)('writes LRN %s three ways with the same output: op, decomposed, banded', async (preset) => {
+    const outputs: Float32Array[] = [];
+    for (const lrnImpl of ['op', 'decomposed', 'banded'] as const) {
+      const model = buildForwardModel(opts({ batch: 1, imageSize: 67, lrn: preset, lrnImpl }));
+      const session = await ort.InferenceSession.create(modelBytes(model));
+      const images = new ort.Tensor('float32', normalTensor(3, 'lrn-images', 3 * 67 * 67, 1), [1, 3, 67, 67]);
+      outputs.push((await session.run({ images })).output!.data as Float32Array);
+      await session.release();
+    }
+    const scale = Math.max(...outputs[0]!.map(Math.abs));
+    expect(scale).toBeGreaterThan(0);
+    for (const other of outputs.slice(1))
+      expect(Math.max(...other.map((v, i) => Math.abs(v - outputs[0]![i]!)))).toBeLessThan(1e-5 * scale);
+  });
+
+  it('writes the banded LRN as a 1x1 Conv over channels, with square roots for beta 0.75 and Pow otherwise', () => {
+    const b = new GraphBuilder('lrn');
+    const x = b.input('x', { dtype: 'float32', shape: [1, 6, 2, 2] });
+    lrn(b, x, 'lrn1', LRN_PRESETS.paper, 'banded');
+    const conv = b.nodes.find((n) => n.opType === 'Conv')!;
+    // row 0 of the [6,6] band: TensorFlow's per-element alpha on channels 0-2 (radius 2)
+    const row = [...(b.constantValues(conv.inputs[1]!) ?? [])].slice(0, 6).map((v) => v / LRN_PRESETS.paper.alpha);
+    expect(row).toEqual([1, 1, 1, 0, 0, 0].map((v) => expect.closeTo(v, 6)));
+    expect(b.constantValues(conv.inputs[2]!)).toEqual(Array(6).fill(2));
+    expect(b.nodes.map((n) => n.opType)).toEqual(['Mul', 'Conv', 'Sqrt', 'Sqrt', 'Mul', 'Div']);
+    lrn(b, x, 'lrn2', { ...LRN_PRESETS.paper, beta: 0.6 }, 'banded');
+    expect(b.nodes.slice(6).map((n) => n.opType)).toEqual(['Mul', 'Conv', 'Pow', 'Mul']);
   });
 
   it('uses TF SAME padding with the odd pixel at the end', () => {

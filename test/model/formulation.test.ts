@@ -56,9 +56,19 @@ describe('the formulation table', () => {
     for (const k of FORMULATION_KEYS) expect(meta[FORMULATIONS[k].metadata], k).toBe(f[k]);
     const report = formulationFromMetadata(meta, true);
     expect(report).toEqual(formulationReport(f, true, 0.5));
-    expect(describeFormulation(report)).toBe(
-      'LRN decomposed, dropout op, MaxPool grad scatter, conv weight grad matmul, conv data grad conv',
-    );
+    expect(describeFormulation(report)).toBe('LRN banded, dropout op, MaxPool grad scatter, conv weight grad matmul, conv data grad conv');
+  });
+
+  // dropout needs the FC head, whose weights take seconds to draw: the round trip above covers its choice
+  it('builds a training graph with every other choice of every formulation, and records the choice', () => {
+    for (const k of FORMULATION_KEYS.filter((key) => key !== 'dropoutImpl')) {
+      for (const choice of FORMULATIONS[k].choices) {
+        const f = { ...formulationFor('cpu'), [k]: choice };
+        const { model, training } = withFormulation({ ...DEFAULT_OPTIONS, batch: 1, imageSize: 67 }, DEFAULT_TRAINING, f);
+        const meta = buildTrainingModel(model, training).info.metadata;
+        expect(meta[FORMULATIONS[k].metadata], `${k} ${choice}`).toBe(choice);
+      }
+    }
   });
 
   it('marks what does not apply with null (never a string), and reads files that predate a key with its legacy value', () => {

@@ -1,0 +1,65 @@
+import type { GraphBuilder } from '../onnx/builder.js';
+import { channelWindowSum } from '../onnx/compose.js';
+import { attr } from '../onnx/types.js';
+import type { LrnImpl } from './formulation.js';
+
+/** LRN parameters in TensorFlow's terms: alpha per element, window 2*depthRadius+1 channels. */
+export interface LrnParams {
+  depthRadius: number;
+  bias: number;
+  alpha: number;
+  beta: number;
+}
+
+/**
+ * LRN across channels, y = x * (bias + alpha/size * window_sum(x^2))^-beta. ONNX's alpha is divided by the window
+ * size, TensorFlow's is not, so the `LRN` op gets alpha_onnx = alpha_tf * size.
+ * - `op`: the ONNX `LRN` operator.
+ * - `decomposed`: Mul, a [size x 1] Conv of ones over [N,1,C,H*W] for the window, Mul, Add and Pow: for EPs without
+ *   an LRN kernel.
+ * - `banded`: the window sum, its scale and the bias in one 1x1 Conv whose [C,C] weight matrix is banded (alpha/size
+ *   within the window), and, for beta 0.75, x / (sqrt(n) * sqrt(sqrt(n))) in place of Pow, whose CPU kernel is several
+ *   times slower than two square roots (docs/benchmarks.md, "LRN and MaxPool gradient formulations"). The 1x1 Conv is a
+ *   plain GEMM over channels, where the [size x 1] Conv has a single input channel and vectorizes poorly. Its gradient
+ *   is a Conv again (the band is symmetric) plus elementwise ops.
+ */
+export function lrn(b: GraphBuilder, x: string, name: string, p: LrnParams, impl: LrnImpl): string {
+  const size = 2 * p.depthRadius + 1;
+  const alpha = p.alpha * size;
+  if (impl === 'op') {
+    return b.op1(
+      'LRN',
+      [x],
+      { size: attr.int(size), alpha: attr.float(alpha), beta: attr.float(p.beta), bias: attr.float(p.bias) },
+      { name },
+    );
+  }
+  const sq = b.op1('Mul', [x, x], {}, { name: `${name}.square` });
+  if (impl === 'decomposed') {
+    const sum = channelWindowSum(b, sq, size, `${name}.window`);
+    const scaled = b.op1('Mul', [sum, b.scalar(alpha / size)], {}, { name: `${name}.scale` });
+    const norm = b.op1('Add', [scaled, b.scalar(p.bias)], {}, { name: `${name}.norm` });
+    const factor = b.op1('Pow', [norm, b.scalar(-p.beta)], {}, { name: `${name}.pow` });
+    return b.op1('Mul', [x, factor], {}, { name });
+  }
+  const norm = bandedWindow(b, sq, p.depthRadius, alpha / size, p.bias, `${name}.norm`);
+  if (p.beta === 0.75) {
+    const root = b.op1('Sqrt', [norm], {}, { name: `${name}.sqrt` });
+    const fourthRoot = b.op1('Sqrt', [root], {}, { name: `${name}.sqrt2` });
+    const power = b.op1('Mul', [root, fourthRoot], {}, { name: `${name}.pow` });
+    return b.op1('Div', [x, power], {}, { name });
+  }
+  const factor = b.op1('Pow', [norm, b.scalar(-p.beta)], {}, { name: `${name}.pow` });
+  return b.op1('Mul', [x, factor], {}, { name });
+}
+
+/** bias + scale * (sum of x over the channels [c-r, c+r], clipped at the edges), as a 1x1 Conv with a banded weight. */
+function bandedWindow(b: GraphBuilder, x: string, radius: number, scale: number, bias: number, name: string): string {
+  const channels = b.typeOf(x).shape[1];
+  if (typeof channels !== 'number') throw new Error(`${name}: the channel count must be static`);
+  const weight: number[] = [];
+  for (let out = 0; out < channels; out++) for (let c = 0; c < channels; c++) weight.push(Math.abs(out - c) <= radius ? scale : 0);
+  const w = b.constant('float32', [channels, channels, 1, 1], weight);
+  const biases = b.constant('float32', [channels], Array(channels).fill(bias));
+  return b.op1('Conv', [x, w, biases], { kernel_shape: attr.ints([1, 1]) }, { name });
+}
