@@ -1,12 +1,16 @@
+import { layerOf } from '../model/names.js';
 import { type Graph, type Node, numElements, readAttribute } from '../onnx/types.js';
 
 /**
  * Analytic FLOP count of a graph: 2 x multiply-accumulates of every Conv, ConvTranspose, Gemm and MatMul node (the work that
- * dominates AlexNet); elementwise ops, pooling and LRN are not counted. Undefined if a needed shape is symbolic.
+ * dominates AlexNet); elementwise ops, pooling and LRN are not counted, whatever ops an LRN formulation is written with
+ * (the `banded` LRN's window Conv and its gradient too), so every formulation of a network does the same count of
+ * work and GFLOP/s compare across them. Undefined if a needed shape is symbolic.
  */
 export function graphFlops(graph: Graph): number | undefined {
   let total = 0;
   for (const node of graph.nodes) {
+    if (/^lrn\d/.test(layerOf(node.name, '').layer)) continue;
     const f = nodeFlops(graph, node);
     if (f === undefined) return undefined;
     total += f;
