@@ -33,10 +33,15 @@ export { addBackward, type BackwardOptions } from './autodiff/backward.js';
 export type { GradContext, GradRule } from './autodiff/context.js';
 export { GRAD_RULES } from './autodiff/rules.js';
 // The benchmark
+export { AUTOTUNE_MODES, type AutotuneMode, type AutotuneSettings, autotune } from './bench/autotune.js';
+export { defaultCacheFile } from './bench/autotune-cache.js';
+export { formatRatioTable, type ReportEntry, type Run } from './bench/compare.js';
+export { ReportFileError, readRuns } from './bench/compare-input.js';
 export { graphFlops } from './bench/flops.js';
 export { stepLine, summaryLine, TIME_FORMATS, type TimeFormat, varianceWarning } from './bench/format.js';
 export { type LoopOptions, type LoopResult, timeLoop } from './bench/harness.js';
 export { type BenchRequest, benchOptions, plannedFormulation, resourceProblem, unsupported } from './bench/options.js';
+export { type ProgressEvent, type ProgressListener, ProgressModel, type ProgressPhase } from './bench/progress.js';
 export { formatSummary } from './bench/report.js';
 export { jsonLines, jsonReport } from './bench/report-json.js';
 export { runBench } from './bench/run.js';
@@ -47,6 +52,8 @@ export {
   type BenchOptions,
   DEFAULT_LOOP,
   type FetchKind,
+  type FormulationSource,
+  type FormulationSourceReport,
   type LayerTime,
   type ModeResult,
   PROFILE_METHODS,

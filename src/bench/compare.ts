@@ -6,6 +6,7 @@
  */
 import { type Align, formatTable } from '../common/table.js';
 import { type GpuPeak, gpuPeak } from './peak.js';
+import { peakMbCell } from './report.js';
 
 /** The fields of a `--json` report entry (alexnet-onnx's or the PyTorch peer's) that the comparison reads. */
 export interface ReportEntry {
@@ -22,6 +23,11 @@ export interface ReportEntry {
   tf32?: boolean | null;
   /** When the bench run started (report schema 2): tells the runs of an `--append` file apart. */
   started_at?: string;
+  /**
+   * Peak RSS in bytes (report schema 3): alexnet-onnx's while this mode ran; the peers' since their process started.
+   * Null or absent where not measured.
+   */
+  peak_rss_bytes?: number | null;
 }
 
 /** One bench run of one runtime and EP: a result per mode, and the name it has in tables and charts. */
@@ -62,16 +68,33 @@ export function runsByTarget(entries: ReportEntry[]): Run[] {
 
 const meanCell = (r: ReportEntry | undefined): string => (r ? `${(r.mean_s * 1000).toFixed(2)} +/- ${(r.sd_s * 1000).toFixed(2)}` : 'n/a');
 
+/** The line under both tables that says what their `peak MB` columns hold. */
+export const PEAK_NOTE =
+  'peak MB = peak RSS while the mode ran (alexnet-onnx: that mode alone; the PyTorch and TensorFlow peers: since their process started, so forward-backward includes forward)';
+
 /**
- * `alexnet-onnx compare`'s table, like torch.utils.benchmark's Compare: one row per run, each mode's mean ms and its
- * ratio to the same mode of the run numbered `baseline` (0-based; below 1: faster than the baseline), then a line
- * naming the baseline and, where the runs' batches differ, a note that per-batch times then time different work.
+ * `alexnet-onnx compare`'s table, like torch.utils.benchmark's Compare: one row per run, each mode's mean ms, its
+ * ratio to the same mode of the run numbered `baseline` (0-based; below 1: faster than the baseline) and its peak
+ * memory, then a line naming the baseline, {@link PEAK_NOTE} and, where the runs' batches differ, a note that
+ * per-batch times then time different work.
  */
 export function formatRatioTable(runs: Run[], baseline = 0): string {
   const base = runs[baseline];
   if (!base) throw new RangeError(`no run ${baseline + 1} among ${runs.length}`);
   const modeOf = (run: Run, mode: string): ReportEntry | undefined => run.entries.find((e) => e.mode === mode);
-  const header = ['#', 'run', 'runtime/EP', 'batch', 'forward ms', 'x baseline', 'fwd-bwd ms', 'x baseline', 'device'];
+  const header = [
+    '#',
+    'run',
+    'runtime/EP',
+    'batch',
+    'forward ms',
+    'x baseline',
+    'peak MB',
+    'fwd-bwd ms',
+    'x baseline',
+    'peak MB',
+    'device',
+  ];
   const rows = runs.map((run, i) => {
     const first = run.entries[0]!;
     const cells = [String(i + 1), run.label, targetName(first), String(first.batch)];
@@ -79,6 +102,7 @@ export function formatRatioTable(runs: Run[], baseline = 0): string {
       const r = modeOf(run, mode);
       const b = modeOf(base, mode);
       cells.push(meanCell(r), i === baseline ? (r ? 'baseline' : 'n/a') : r && b ? (r.mean_s / b.mean_s).toFixed(2) : 'n/a');
+      cells.push(peakMbCell(r?.peak_rss_bytes));
     }
     cells.push(first.device);
     return cells;
@@ -88,6 +112,7 @@ export function formatRatioTable(runs: Run[], baseline = 0): string {
   const lines = [
     formatTable(header, rows, align),
     `baseline: #${baseline + 1} ${base.label} (${targetName(b0)}, batch ${b0.batch}); x baseline = mean / the baseline's mean (below 1: faster)`,
+    PEAK_NOTE,
   ];
   const batches = [...new Set(runs.map((r) => r.entries[0]!.batch))];
   if (batches.length > 1)
@@ -103,15 +128,15 @@ const PEERS = [
 const isPeer = (name: string): boolean => PEERS.some((p) => name.startsWith(`${p.runtime}/`));
 
 /**
- * One row per target: mean ms per mode and its ratio to each peer on the same kind of device (below 1: faster than
- * the peer): PyTorch always, TensorFlow when the entries have a TensorFlow run. `n/a` where that peer or mode was not
- * measured.
+ * One row per target: mean ms per mode, its ratio to each peer on the same kind of device (below 1: faster than the
+ * peer): PyTorch always, TensorFlow when the entries have a TensorFlow run, and its peak memory; then
+ * {@link PEAK_NOTE}. `n/a` where that peer or mode was not measured.
  */
 export function formatCompareTable(entries: ReportEntry[]): string {
   const targets = byTarget(entries);
   const peers = PEERS.filter((p) => p.runtime === 'pytorch' || [...targets.keys()].some((t) => t.startsWith(`${p.runtime}/`)));
   const header = ['runtime/EP'];
-  for (const mode of MODES) header.push(mode === 'forward' ? 'forward ms' : 'fwd-bwd ms', ...peers.map((p) => p.column));
+  for (const mode of MODES) header.push(mode === 'forward' ? 'forward ms' : 'fwd-bwd ms', ...peers.map((p) => p.column), 'peak MB');
   header.push('device');
   const rows: string[][] = [];
   for (const [name, modes] of targets) {
@@ -124,11 +149,12 @@ export function formatCompareTable(entries: ReportEntry[]): string {
         const p = isPeer(name) ? undefined : targets.get(`${peer.runtime}/${peerEpFor(ep)}`)?.get(mode);
         cells.push(name.startsWith(`${peer.runtime}/`) ? '1 (peer)' : r && p ? (r.mean_s / p.mean_s).toFixed(2) : 'n/a');
       }
+      cells.push(peakMbCell(r?.peak_rss_bytes));
     }
     cells.push([...modes.values()][0]!.device);
     rows.push(cells);
   }
-  return formatTable(header, rows, textAtEnds(header));
+  return `${formatTable(header, rows, textAtEnds(header))}\n${PEAK_NOTE}`;
 }
 
 const percent = (x: number): string => `${(100 * x).toFixed(1)}%`;

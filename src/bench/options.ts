@@ -3,6 +3,8 @@ import { availableParallelism, freemem } from 'node:os';
 import { RUNTIME_EPS } from '../common/eps.js';
 import { type AlexNetOptions, DEFAULT_OPTIONS } from '../model/alexnet.js';
 import {
+  FORMULATION_KEYS,
+  FORMULATIONS,
   type FormulationKey,
   type FormulationReport,
   formulationFor,
@@ -12,7 +14,14 @@ import {
 import { MAX_ONNX_DATA_BYTES, weightBytes } from '../model/layers.js';
 import { estimateMemory } from '../model/memory.js';
 import { DEFAULT_TRAINING, formulationOfOptions, type TrainingOptions, withFormulation } from '../model/training.js';
-import { BENCH_MODES, type BenchOptions, DEFAULT_LOOP, type ProfileMethod } from './types.js';
+import {
+  BENCH_MODES,
+  type BenchOptions,
+  DEFAULT_LOOP,
+  type FormulationSource,
+  type FormulationSourceReport,
+  type ProfileMethod,
+} from './types.js';
 
 /** What `benchOptions` fills in: any field of `BenchOptions`, partial model and training options, and formulation choices. */
 export interface BenchRequest extends Partial<Omit<BenchOptions, 'model' | 'training'>> {
@@ -45,7 +54,22 @@ export function benchOptions(r: BenchRequest = {}): BenchOptions {
     runtime,
     ep,
     ...withFormulation({ ...DEFAULT_OPTIONS, ...model }, { ...DEFAULT_TRAINING, ...training }, f),
+    formulationSource: formulationSources(formulation),
   };
+}
+
+/** Where each formulation choice comes from: `user` for one given (not absent, not `auto`), else the table's. */
+export function formulationSources(chosen: Partial<Record<FormulationKey, string>> = {}): Record<FormulationKey, FormulationSource> {
+  const given = (k: FormulationKey) => chosen[k] !== undefined && chosen[k] !== 'auto';
+  return Object.fromEntries(FORMULATION_KEYS.map((k) => [k, given(k) ? 'user' : 'table'])) as Record<FormulationKey, FormulationSource>;
+}
+
+/** Each choice's source in the JSON report: `model` for a `--model` file's; null where the choice is null or its source unknown. */
+export function formulationSourceReport(o: BenchOptions, report: FormulationReport): FormulationSourceReport {
+  const choices = report as Record<string, string | null>;
+  const source = (k: FormulationKey) => (o.modelFile ? 'model' : (o.formulationSource?.[k] ?? null));
+  const fields = FORMULATION_KEYS.map((k) => [FORMULATIONS[k].json, choices[FORMULATIONS[k].json] === null ? null : source(k)]);
+  return Object.fromEntries(fields) as FormulationSourceReport;
 }
 
 /**
@@ -74,10 +98,35 @@ export function plannedFormulation(o: BenchOptions): FormulationReport {
   return formulationReport(formulationOfOptions(o.model, o.training), withGradients, o.model.dropout);
 }
 
+const NODE_CRASH = "it crashes onnxruntime-node's WebGPU EP (a segmentation fault in the training graph's session)";
+
+/**
+ * Training-graph choices the WebGPU EP cannot run, found by running them (Dawn over lavapipe, 2026-11-23): the scatter
+ * MaxPool gradient's `Indices` output (the run fails); and, on onnxruntime-node only, the MatMul weight gradient and
+ * the match MaxPool gradient, with which the process ends in a segmentation fault while the session is created or
+ * first run. onnxruntime-web's WebGPU build runs those two, and their nodes alone run on both, so autotune's slices
+ * would not find the crash out.
+ */
+const WEBGPU_CANNOT_RUN: { key: FormulationKey; choice: string; runtimes: readonly string[]; why: string }[] = [
+  { key: 'maxpoolGrad', choice: 'scatter', runtimes: ['node', 'web', 'browser'], why: "WebGPU's MaxPool has no Indices output" },
+  { key: 'convWeightGrad', choice: 'matmul', runtimes: ['node'], why: NODE_CRASH },
+  { key: 'maxpoolGrad', choice: 'match', runtimes: ['node'], why: NODE_CRASH },
+];
+
+/** The line refusing a training graph on `webgpu` that `WEBGPU_CANNOT_RUN` names, or undefined. */
+function webGpuCannotRun(o: BenchOptions): string | undefined {
+  const planned = plannedFormulation(o) as Record<string, string | null>;
+  const refused = WEBGPU_CANNOT_RUN.find((r) => r.runtimes.includes(o.runtime) && planned[FORMULATIONS[r.key].json] === r.choice);
+  if (!refused) return undefined;
+  const k = refused.key;
+  return `--${FORMULATIONS[k].option} ${refused.choice} cannot run on webgpu: ${refused.why}; use ${FORMULATIONS[k].auto.webgpu} (or auto)`;
+}
+
 /**
  * Combinations that cannot run, found before building anything. onnxruntime-web's WebGPU build has no kernel for the
  * training graph's Dropout op (the one with a mask output): session creation fails with "Provider type for Dropout
- * node ... is not set"; `--dropout-impl decomposed` (the automatic choice there) avoids the op.
+ * node ... is not set"; `--dropout-impl decomposed` (the automatic choice there) avoids the op. The other choices
+ * WebGPU cannot run are in `WEBGPU_CANNOT_RUN`.
  */
 export function unsupported(o: BenchOptions): string | undefined {
   if (o.tf32 && (o.runtime !== 'node' || o.ep !== 'cuda')) return '--tf32 is a CUDA EP setting: it needs --runtime node --ep cuda';
@@ -86,9 +135,22 @@ export function unsupported(o: BenchOptions): string | undefined {
       ? "--profile-method profiler does not work on the CUDA EP: ONNX Runtime's profiler in this build times each kernel's launch on the host, not its run on the GPU (no CUPTI); use prefix"
       : '--profile-method profiler needs --runtime node: onnxruntime-web keeps its profile inside the WebAssembly file system (in Node and in the browser); use prefix';
   }
-  if (o.runtime === 'node' || o.ep !== 'webgpu' || !o.modes.includes('forward-backward')) return undefined;
+  if (o.ep !== 'webgpu' || !o.modes.includes('forward-backward')) return undefined;
+  const cannot = webGpuCannotRun(o);
+  if (cannot) return cannot;
+  if (o.runtime === 'node') return undefined;
   if (plannedFormulation(o).dropout_impl === 'op')
     return "onnxruntime-web's WebGPU build has no kernel for the training graph's Dropout op: use --dropout-impl decomposed (or auto)";
+  return undefined;
+}
+
+/**
+ * Why `value` is not a usable count for the option `--<option>` (`steps`, `burn-in`, `log-every`, `threads`,
+ * `profile`): not a safe integer, or below `min`; undefined when it is one. The CLI and the serve API refuse with this
+ * line.
+ */
+export function countProblem(option: string, value: number, min: number): string | undefined {
+  if (!Number.isSafeInteger(value) || value < min) return `--${option} must be an integer >= ${min}, got ${value}`;
   return undefined;
 }
 

@@ -55,13 +55,19 @@ export function summaryCells(
   ];
 }
 
+/** Peak RSS in MB (1e6 bytes), or `n/a` where it is not known. */
+export function peakMbCell(bytes: number | null | undefined): string {
+  return typeof bytes === 'number' ? (bytes / 1e6).toFixed(0) : 'n/a';
+}
+
 /**
- * The readable summary after the seeds' lines: one row per mode in milliseconds, then where it ran.
+ * The readable summary after the seeds' lines: one row per mode in milliseconds with the mode's peak memory (`peak
+ * MB`: the process's peak RSS while the mode ran), then where it ran.
  */
 export function formatSummary(results: ModeResult[]): string {
   if (!results.length) return '';
-  const rows = results.map((r) =>
-    summaryCells(
+  const rows = results.map((r) => [
+    ...summaryCells(
       r.mode,
       { n: r.steps, mean: r.mean_s, sd: r.sd_s, min: r.min_s, p50: r.p50_s, p90: r.p90_s, p99: r.p99_s, max: r.max_s },
       r.batch,
@@ -69,9 +75,10 @@ export function formatSummary(results: ModeResult[]): string {
       r.session_create_s,
       r.first_run_s,
     ),
-  );
+    peakMbCell(r.peak_rss_bytes),
+  ]);
   const r0 = results[0]!;
-  const out = [formatTable(SUMMARY_HEADER, rows)];
+  const out = [formatTable([...SUMMARY_HEADER, 'peak MB'], rows)];
   out.push(
     `ONNX Runtime ${r0.ort_version} (${RUNTIME_PACKAGE[r0.runtime as RuntimeName] ?? r0.runtime}), EP ${r0.ep}, device: ${r0.device}`,
   );
@@ -82,6 +89,8 @@ export function formatSummary(results: ModeResult[]): string {
       `${r.mode}: batch ${r.batch}, ${r.steps} steps after ${r.burn_in} burn-in, input on ${r.input}, fetch ${describeFetch(r)}, ${flops}, ${describeFormulation(r.formulation)}, ${fallback}`,
     );
   }
+  if (results.some((r) => r.runtime === 'browser' && r.peak_rss_bytes === null))
+    out.push("peak MB: n/a for --runtime browser: the page runs in Chromium's renderer process, not in this one");
   return out.join('\n');
 }
 

@@ -6,14 +6,16 @@ import { onCleanup } from '../common/cleanup.js';
 import type { Ep, RuntimeName } from '../common/eps.js';
 import { formulationFromMetadata } from '../model/formulation.js';
 import { type BrowserBench, openBrowserBench } from '../runners/browser.js';
+import type { JobProgress } from '../runners/page-protocol.js';
 import { fallbackNodes, fallbackWarning, placementFromLog } from '../runners/placement.js';
 import type { Placement } from '../runners/types.js';
 import { type LoopOptions, timeLoop } from './harness.js';
-import { profileMethodFor, resourceProblem, unsupported } from './options.js';
+import { formulationSourceReport, profileMethodFor, resourceProblem, unsupported } from './options.js';
 import { type PreparedMode, prepareMode } from './prepare.js';
 import { formatLayerTable, profileByPrefixes, profileLayers } from './profile.js';
 import type { ProgressListener } from './progress.js';
 import { type EnvironmentFields, modelFields, runEnvironment } from './report-json.js';
+import { type PeakRss, startPeakRss } from './rss.js';
 import { openRunner, pageJob, seedLoop } from './session.js';
 import { type Statistics, summarize } from './statistics.js';
 import { type BenchMode, type BenchOptions, MODE_LABEL, type ModeResult, REPORT_SCHEMA } from './types.js';
@@ -29,6 +31,8 @@ interface Timed {
   stats: Statistics;
   sessionCreate: number;
   firstRun: number;
+  /** Peak RSS of this process from the mode's build to the end of its loop; null where not known. */
+  peakRssBytes: number | null;
   outputs?: ModeResult['outputs'];
 }
 
@@ -68,8 +72,11 @@ export async function runBench(
     }
     for (const mode of o.modes) {
       onProgress?.({ phase: 'build', mode });
+      const peak = startPeakRss();
       const p = prepareMode(o, mode);
-      const timed = browser ? await timeInBrowser(browser, o, p, log, onProgress) : await timeInProcess(o, p, profileDir, log, onProgress);
+      const timed = browser
+        ? await timeInBrowser(browser, o, p, log, onProgress)
+        : await timeInProcess(o, p, profileDir, log, onProgress, peak);
       const result = resultOf(o, p, timed, run);
       results.push(result);
       onResult?.(result);
@@ -97,7 +104,8 @@ async function timeInProcess(
   p: PreparedMode,
   profileDir: string,
   log: (line: string) => void,
-  onProgress?: ProgressListener,
+  onProgress: ProgressListener | undefined,
+  peak: PeakRss,
 ): Promise<Timed> {
   onProgress?.({ phase: 'session', mode: p.mode });
   const created = performance.now();
@@ -112,6 +120,7 @@ async function timeInProcess(
     warnFallback(placement, o.ep, log);
     const onStep = onProgress && stepsTo(onProgress, p.mode);
     const loop = await timeLoop(() => runner.run(), { ...seedLoop(o, p.mode), format: o.format, log, onStep });
+    const peakRssBytes = peak.peakBytes();
     const outputs = o.collectOutputs
       ? Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { dims: [...t.dims], data: t.data as Float32Array }]))
       : undefined;
@@ -125,11 +134,27 @@ async function timeInProcess(
       stats: loop.stats,
       sessionCreate,
       firstRun,
+      peakRssBytes,
       outputs,
     };
   } finally {
     await runner.release();
   }
+}
+
+/**
+ * The page job's progress as progress events of `mode`. Its steps count burn-in and timed steps together: the first
+ * `burnIn` are burn-in. Loading the model stays in the `page` phase.
+ */
+function pageStepsTo(onProgress: ProgressListener, mode: BenchMode): (p: JobProgress) => void {
+  return (p) => {
+    if (p.phase === 'session') onProgress({ phase: 'session', mode });
+    else if (p.phase === 'first run') onProgress({ phase: 'first-run', mode });
+    else if (p.phase !== 'steps') return;
+    else if (p.burnIn > 0 && p.step <= p.burnIn)
+      onProgress({ phase: 'burn-in', mode, done: p.step, total: p.burnIn, durationS: p.durationS });
+    else onProgress({ phase: 'timed', mode, done: p.step - p.burnIn, total: p.of - p.burnIn, durationS: p.durationS });
+  };
 }
 
 /** The harness's step reports as progress events of `mode`. */
@@ -138,8 +163,8 @@ function stepsTo(onProgress: ProgressListener, mode: BenchMode): LoopOptions['on
 }
 
 /**
- * onnxruntime-web in the page: the page runs the same loop with `performance.now()` and sends the durations back. The
- * page reports lines, not steps, so its progress is one phase.
+ * onnxruntime-web in the page: the page runs the same loop with `performance.now()` and sends the durations back, its
+ * lines and its progress (session, first run, steps) as they happen.
  */
 async function timeInBrowser(
   browser: BrowserBench,
@@ -152,7 +177,7 @@ async function timeInBrowser(
   const job = { ...pageJob(o, p.fetches, seedLoop(o, p.mode)), format: o.format, collectOutputs: o.collectOutputs };
   // The page sends its lines as they happen; where nodes ran is known only when the job returns, so the fallback
   // warning comes after the seeds' lines here.
-  const r = await browser.runJob(job, p.bytes, p.feeds, log);
+  const r = await browser.runJob(job, p.bytes, p.feeds, log, onProgress && pageStepsTo(onProgress, p.mode));
   const placement = placementFromLog(r.placementLog);
   warnFallback(placement, o.ep, log);
   return {
@@ -165,6 +190,8 @@ async function timeInBrowser(
     stats: summarize(r.durations),
     sessionCreate: r.sessionCreateS,
     firstRun: r.firstRunS,
+    // the page runs in Chromium's renderer process, whose memory this process's figures do not include
+    peakRssBytes: null,
     outputs: r.outputs && Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, { dims: v.dims, data: fromBase64(v.base64) }])),
   };
 }
@@ -181,6 +208,7 @@ function warnFallback(placement: Placement, ep: Ep, log: (line: string) => void)
 
 function resultOf(o: BenchOptions, p: PreparedMode, t: Timed, run: RunInfo): ModeResult {
   const s = t.stats;
+  const formulation = formulationFromMetadata(p.parsed.metadata, p.mode === 'forward-backward');
   return {
     schema: REPORT_SCHEMA,
     runtime: t.runtime,
@@ -201,6 +229,7 @@ function resultOf(o: BenchOptions, p: PreparedMode, t: Timed, run: RunInfo): Mod
     flops_per_batch: p.flops,
     session_create_s: t.sessionCreate,
     first_run_s: t.firstRun,
+    peak_rss_bytes: t.peakRssBytes,
     ort_version: t.ortVersion,
     device: t.device,
     fallback_nodes: fallbackNodes(t.placement, t.ep),
@@ -210,7 +239,8 @@ function resultOf(o: BenchOptions, p: PreparedMode, t: Timed, run: RunInfo): Mod
     graph_opt: o.graphOpt,
     tf32: t.ep === 'cuda' ? o.tf32 : null,
     model: p.label,
-    formulation: formulationFromMetadata(p.parsed.metadata, p.mode === 'forward-backward'),
+    formulation,
+    formulation_source: formulationSourceReport(o, formulation),
     ...modelFields(p.parsed.metadata, p.mode, o.model.imageSize),
     ...run.environment,
     argv: o.argv ?? null,

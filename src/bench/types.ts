@@ -1,6 +1,6 @@
 import type { Ep, RuntimeName } from '../common/eps.js';
 import type { AlexNetOptions } from '../model/alexnet.js';
-import type { FormulationReport } from '../model/formulation.js';
+import type { FormulationKey, FormulationReport } from '../model/formulation.js';
 import type { TrainingOptions } from '../model/training.js';
 import type { Dim } from '../onnx/types.js';
 import type { GraphOptLevel, InputPlacement } from '../runners/types.js';
@@ -21,6 +21,16 @@ export type FetchKind = 'grads' | 'sum';
 export type ProfileMethod = 'profiler' | 'prefix';
 /** `--profile-method` choices: `auto` picks per runtime and EP (`profileMethodFor`). */
 export const PROFILE_METHODS = ['auto', 'profiler', 'prefix'] as const;
+
+/**
+ * Where a graph formulation choice came from: `user` (an explicit `--lrn-impl op` ...), `table` (the formulation
+ * table's choice for the EP, `auto` without autotune), `autotune` (timed on this machine for this run), `cache` (timed
+ * by an earlier run, from the autotune cache), `model` (recorded in a `--model` file).
+ */
+export type FormulationSource = 'user' | 'table' | 'autotune' | 'cache' | 'model';
+
+/** Each formulation's source in the JSON report, by its `formulation` field name; null where that field is null. */
+export type FormulationSourceReport = { [K in keyof FormulationReport]: FormulationSource | null };
 
 /** The seeds' loop: 10 burn-in steps, 100 timed steps, a line every 10. */
 export const DEFAULT_LOOP = { steps: 100, burnIn: 10, logEvery: 10 } as const;
@@ -52,6 +62,11 @@ export interface BenchOptions {
    * afresh: the images edit changes the proto).
    */
   modelFile?: { path: string; bytes: Uint8Array; metadata: Record<string, string>; images: Dim[] };
+  /**
+   * Where each formulation choice in `model` and `training` came from (`benchOptions` and the CLI fill it in; autotune
+   * updates it). A key left out is reported as unknown (null).
+   */
+  formulationSource?: Partial<Record<FormulationKey, FormulationSource>>;
   /** After timing, time layers over this many more steps in fresh sessions (0 = off). */
   profileSteps: number;
   /** How `--profile` times layers (see `profileMethodFor`). */
@@ -73,9 +88,10 @@ export interface LayerTime {
 
 /**
  * The `--json` report's version. 2: what tells runs apart (model, tool, machine, command line, start time) was added,
- * and "not applicable" is null everywhere; reports without the field are version 1 (`-` in `formulation`).
+ * and "not applicable" is null everywhere; reports without the field are version 1 (`-` in `formulation`). 3: each
+ * mode's peak memory (`peak_rss_bytes`) and where each formulation choice came from (`formulation_source`) were added.
  */
-export const REPORT_SCHEMA = 2;
+export const REPORT_SCHEMA = 3;
 
 /**
  * One mode's result. The field names and their flat layout are the `--json` report's, which other tools read
@@ -103,6 +119,13 @@ export interface ModeResult {
   flops_per_batch: number | null;
   session_create_s: number;
   first_run_s: number;
+  /**
+   * Peak resident memory of the bench process while this mode ran (from building its graph to the end of its timed
+   * steps, `--profile` excluded), in bytes: Linux's exact peak, reset as the mode begins (`src/bench/rss.ts`). Null
+   * where it is not known: `--runtime browser` (the page runs in Chromium's renderer process) and systems without a
+   * resettable peak.
+   */
+  peak_rss_bytes: number | null;
   ort_version: string;
   device: string;
   fallback_nodes: string[];
@@ -114,6 +137,8 @@ export interface ModeResult {
   tf32: boolean | null;
   model: string;
   formulation: FormulationReport;
+  /** Where each `formulation` choice came from (see {@link FormulationSource}); null where the choice is. */
+  formulation_source: FormulationSourceReport;
   /** Side length of the square images. */
   image_size: number;
   /** LRN preset (`tf-benchmark`, `paper`, `none`); its implementation is `formulation.lrn_impl`. */

@@ -1,7 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
+import { AUTOTUNE_MODES, type AutotuneMode, autotune, autotuneProblem } from '../bench/autotune.js';
+import { cacheFileProblem, defaultCacheFile } from '../bench/autotune-cache.js';
 import { TIME_FORMATS, type TimeFormat } from '../bench/format.js';
-import { plannedFormulation, resourceProblem, unsupported } from '../bench/options.js';
+import { countProblem, formulationSources, plannedFormulation, resourceProblem, unsupported } from '../bench/options.js';
 import { hasGradients, imagesDims, imagesSizeProblem, modelFileNotes } from '../bench/prepare.js';
 import { runBench } from '../bench/run.js';
 import {
@@ -124,6 +127,16 @@ export function builder(y: Argv) {
       type: 'boolean',
       default: true,
     })
+    .option('autotune', {
+      describe:
+        "choose each formulation left to auto by timing its candidates here (on, the default: from the cache when measured before; force: measure again; off: the formulation table's choices); --runtime node and web",
+      choices: AUTOTUNE_MODES,
+    })
+    .option('autotune-cache', {
+      describe: `the autotune cache file (default ${defaultCacheFile().replace(homedir(), '~')}, or under $XDG_CACHE_HOME)`,
+      type: 'string',
+    })
+    .group(['autotune', 'autotune-cache'], 'Graph formulation:')
     .group(['append', 'format', 'progress'], 'Output:')
     .middleware(jsonDashAsValue, true);
 }
@@ -150,11 +163,14 @@ type Args = ArgumentsCamelCase<
       progress: boolean;
       profile: number;
       profileMethod?: string;
+      autotune?: string;
+      autotuneCache?: string;
     }
 >;
 
 function count(name: string, value: number, min: number): number {
-  if (!Number.isSafeInteger(value) || value < min) throw new UsageError(`--${name} must be an integer >= ${min}, got ${value}`);
+  const problem = countProblem(name, value, min);
+  if (problem) throw new UsageError(problem);
   return value;
 }
 
@@ -165,7 +181,8 @@ export function benchOptionsFrom(args: Args): BenchOptions {
   if (!RUNTIME_EPS[runtime].includes(ep))
     throw new UsageError(`--ep ${ep} is not an EP of --runtime ${runtime} (choose ${RUNTIME_EPS[runtime].join(', ')})`);
   // `auto` (or an explicit choice) for each formulation, resolved for the EP from the formulation table
-  const formulation = formulationFor(ep, Object.fromEntries(FORMULATION_KEYS.map((k) => [k, args[k]])));
+  const chosen = Object.fromEntries(FORMULATION_KEYS.map((k) => [k, args[k]]));
+  const formulation = formulationFor(ep, chosen);
   let model = modelOptionsFrom({ ...args, ...formulation }, Boolean(args.model), false);
   const training = trainingOptionsFrom(model, { ...args, ...formulation });
   let modelFile: BenchOptions['modelFile'];
@@ -220,6 +237,7 @@ export function benchOptionsFrom(args: Args): BenchOptions {
     model,
     training,
     modelFile,
+    formulationSource: formulationSources(chosen),
   };
   const problem = unsupported(options) ?? resourceProblem(options);
   if (problem) throw new UsageError(problem);
@@ -246,6 +264,8 @@ function ignoredOption(args: Args, modes: BenchMode[]): string | undefined {
     return `--browser is for --runtime browser, but this run uses --runtime ${args.runtime}`;
   if (args.profileMethod !== undefined && !(args.profile > 0))
     return `--profile-method ${args.profileMethod} needs --profile N (N > 0): without it no layer is profiled`;
+  const autotuneUnused = autotuneProblem({ mode: args.autotune, cacheFile: args.autotuneCache, model: args.model, runtime: args.runtime });
+  if (autotuneUnused) return autotuneUnused;
   if (args.model) {
     const fixed = givenNetworkOptions(args);
     if (fixed.length)
@@ -270,7 +290,9 @@ export async function handler(args: Args): Promise<void> {
 async function bench(args: Args): Promise<void> {
   if (args.model === '') throw new UsageError('--model needs a file name');
   checkOutputs(args, args.model);
-  const o: BenchOptions = {
+  const cacheProblem = args.autotuneCache === undefined ? undefined : cacheFileProblem(args.autotuneCache);
+  if (cacheProblem) throw new UsageError(cacheProblem);
+  let o: BenchOptions = {
     ...benchOptionsFrom(args),
     format: args.format as TimeFormat,
     argv: ['alexnet-onnx', ...process.argv.slice(2)],
@@ -282,6 +304,8 @@ async function bench(args: Args): Promise<void> {
       : `onnxruntime-web ${ortWebVersion()}${o.runtime === 'browser' ? ` in ${o.browserPath}` : ' in Node'}`;
   console.log(`alexnet-onnx bench: ${ort}, EP ${o.ep}, ${source}`);
   for (const note of modelFileNotes(o)) console.log(note);
+  const tune = (args.autotune ?? 'on') as AutotuneMode;
+  o = await autotune(o, { mode: tune, cacheFile: args.autotuneCache, log: (line) => console.log(line) });
   console.log(modesLine(o));
   // Modes finish one by one: on Ctrl-C or SIGTERM, or when a later mode fails, the finished ones are still reported.
   const finished: ModeResult[] = [];

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Tensor } from 'onnxruntime-common';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { EpUnavailableError } from './errors.js';
-import type { BrowserJob, BrowserJobResult } from './page-protocol.js';
+import type { BrowserJob, BrowserJobResult, JobProgress } from './page-protocol.js';
 import { type PageServer, serveFeeds, startPageServer } from './page-server.js';
 
 /** Debian's Chromium; we never download a browser. */
@@ -16,12 +16,17 @@ export const CHROMIUM_ARGS = ['--enable-unsafe-webgpu', '--enable-features=Vulka
 
 /** A headless Chromium with the benchmark page open, served from 127.0.0.1 with cross-origin isolation. */
 export interface BrowserBench {
-  /** Runs one job in the page; step lines reach `log` as the page prints them. */
+  /**
+   * Runs one job in the page; step lines reach `log` as the page prints them, and its phases and steps reach
+   * `progress` as the page's job reports them (a step at most every few tenths of a second: the page's job worker
+   * thins them out).
+   */
   runJob(
     job: Omit<BrowserJob, 'modelUrl' | 'feeds'>,
     model: Uint8Array,
     feeds: Record<string, Tensor>,
     log: (line: string) => void,
+    progress?: (p: JobProgress) => void,
   ): Promise<BrowserJobResult>;
   close(): Promise<void>;
 }
@@ -43,11 +48,12 @@ export async function openBrowserBench(o: { browserPath?: string; tempDir?: stri
     const env = o.tempDir ? { env: { ...process.env, TMPDIR: o.tempDir } } : {};
     browser = await chromium.launch({ executablePath: path, args: CHROMIUM_ARGS, ...env });
     const page = await browser.newPage();
-    let log: (line: string) => void = () => {};
-    await page.exposeFunction('alexnetReport', (line: string) => log(line));
+    let to: JobListener = NOBODY;
+    await page.exposeFunction('alexnetReport', (line: string) => to.log(line));
+    await page.exposeFunction('alexnetProgress', (p: JobProgress) => to.progress?.(p));
     await page.goto(`${server.origin}/`);
     await page.waitForFunction(() => 'alexnet' in window, undefined, { timeout: 30_000 });
-    return bench(browser, page, server, (f) => (log = f));
+    return bench(browser, page, server, (l) => (to = l));
   } catch (err) {
     await browser?.close();
     await server.close();
@@ -55,12 +61,20 @@ export async function openBrowserBench(o: { browserPath?: string; tempDir?: stri
   }
 }
 
-function bench(browser: Browser, page: Page, server: PageServer, setLog: (f: (line: string) => void) => void): BrowserBench {
+/** Where the page's bindings send a job's lines and progress. */
+interface JobListener {
+  log(line: string): void;
+  progress?(p: JobProgress): void;
+}
+
+const NOBODY: JobListener = { log: () => {} };
+
+function bench(browser: Browser, page: Page, server: PageServer, listen: (l: JobListener) => void): BrowserBench {
   return {
-    async runJob(job, model, feeds, log) {
+    async runJob(job, model, feeds, log, progress) {
       const feedSpecs = serveFeeds(server, feeds);
       const blobs = [server.addBlob(model), ...feedSpecs.map((f) => f.url)];
-      setLog(log);
+      listen({ log, progress });
       try {
         const full: BrowserJob = { ...job, modelUrl: blobs[0]!, feeds: feedSpecs };
         return await page.evaluate(
@@ -72,7 +86,7 @@ function bench(browser: Browser, page: Page, server: PageServer, setLog: (f: (li
         const msg = ((err as Error).message ?? String(err)).replace(/^page\.evaluate: (Error: )?/, '').split('\n')[0]!;
         throw new Error(`in the browser page: ${msg}`);
       } finally {
-        setLog(() => {});
+        listen(NOBODY);
         blobs.forEach((b) => server.drop(b));
       }
     },

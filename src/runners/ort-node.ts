@@ -32,6 +32,16 @@ function executionProviders(ep: NodeEp): ort.InferenceSession.SessionOptions['ex
 
 let sessionCounter = 0;
 
+/**
+ * Session options that cut the CPU EP's peak memory without slowing its steps (docs/benchmarks.md, "Peak memory"). ORT's
+ * memory pattern plans one block for all of a run's tensors after the first run, but the arena keeps the first
+ * run's chunks as well, so the second run holds both: off, later runs reuse the first run's chunks. The GPU EPs keep
+ * ORT's defaults: not measured there.
+ */
+function memoryOptions(ep: NodeEp): ort.InferenceSession.SessionOptions {
+  return ep === 'cpu' ? { enableMemPattern: false } : {};
+}
+
 /** Opens an onnxruntime-node session on the chosen EP, profiling every run until the placement or kernel events are read. */
 export async function createNodeRunner(o: RunnerOptions): Promise<Runner> {
   if (o.ep === 'wasm') throw new Error("the 'wasm' EP belongs to onnxruntime-web (--runtime web or browser)");
@@ -52,6 +62,7 @@ export async function createNodeRunner(o: RunnerOptions): Promise<Runner> {
       executionProviders: executionProviders(ep),
       ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
       graphOptimizationLevel: o.graphOpt,
+      ...memoryOptions(ep),
       enableProfiling: true,
       profileFilePrefix: profilePrefix,
       logSeverityLevel: 3,

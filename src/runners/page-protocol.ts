@@ -37,6 +37,15 @@ export interface BrowserJob {
   collectOutputs?: boolean;
 }
 
+/**
+ * What a page job is doing: a phase before the loop, or the loop's steps. `step` counts the steps done of `of`, burn-in
+ * included (the first `burnIn` are burn-in); `durationS` is the step just done, in seconds, absent where a phase of
+ * steps begins.
+ */
+export type JobProgress =
+  | { phase: 'loading' | 'session' | 'first run' }
+  | { phase: 'steps'; step: number; of: number; burnIn: number; durationS?: number };
+
 /** What the page measured, and where it ran. */
 export interface BrowserJobResult {
   ortVersion: string;

@@ -1,4 +1,4 @@
-import { benchOptions, resourceProblem, unsupported } from '../bench/options.js';
+import { benchOptions, countProblem, resourceProblem, unsupported } from '../bench/options.js';
 import { BENCH_MODES, type BenchMode, type BenchOptions } from '../bench/types.js';
 import { RUNTIME_EPS, type WebEp } from '../common/eps.js';
 import { type AlexNetOptions, LRN_PRESETS, validateOptions } from '../model/alexnet.js';
@@ -67,13 +67,9 @@ function number(q: URLSearchParams, name: NumberControl, fallback: number): numb
   return raw === null || raw.trim() === '' ? fallback : Number(raw);
 }
 
-/**
- * `bench`'s check of a loop count (`--steps`, `--burn-in`, `--log-every`, `--threads`), with its message: the same
- * rule as `count()` in src/cli/bench.ts, which serve may not import (test/serve/query.test.ts compares the two).
- */
-function countProblem(name: NumberControl, value: number, min: number): string | undefined {
-  if (!Number.isSafeInteger(value) || value < min) return `--${NUMBERS[name]} must be an integer >= ${min}, got ${value}`;
-  return undefined;
+/** `bench`'s check of a loop count (`--steps`, `--burn-in`, `--log-every`, `--threads`), naming the control's option. */
+function loopCountProblem(name: NumberControl, value: number, min: number): string | undefined {
+  return countProblem(NUMBERS[name], value, min);
 }
 
 /**
@@ -86,10 +82,10 @@ export function benchProblem(o: BenchOptions): string | undefined {
   const training = validateTraining(o.model, o.training);
   if (training.length) return training.join('; ');
   return (
-    countProblem('steps', o.steps, 1) ??
-    countProblem('burnIn', o.burnIn, 0) ??
-    countProblem('logEvery', o.logEvery, 1) ??
-    countProblem('threads', o.threads, 0) ??
+    loopCountProblem('steps', o.steps, 1) ??
+    loopCountProblem('burnIn', o.burnIn, 0) ??
+    loopCountProblem('logEvery', o.logEvery, 1) ??
+    loopCountProblem('threads', o.threads, 0) ??
     unsupported(o) ??
     resourceProblem(o)
   );

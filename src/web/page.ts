@@ -17,6 +17,8 @@ declare global {
     alexnet: { runJob(job: BrowserJob): Promise<BrowserJobResult> };
     /** Exposed by Playwright when the CLI drives the page. */
     alexnetReport?: (line: string) => void;
+    /** Exposed by Playwright when the CLI drives the page: the job's phases and steps. */
+    alexnetProgress?: (p: JobProgress) => void;
   }
 }
 
@@ -57,7 +59,12 @@ function whereLine(p: JobProgress): string {
   return p.phase === 'steps' ? `at step ${p.step} / ${p.of}` : `while ${PHASES[p.phase]}`;
 }
 
-window.alexnet = { runJob: (job) => runner.run(job, { log: report, progress: (p) => setProgress(progressLine(job.label, p)) }) };
+function progress(mode: string, p: JobProgress): void {
+  setProgress(progressLine(mode, p));
+  window.alexnetProgress?.(p);
+}
+
+window.alexnet = { runJob: (job) => runner.run(job, { log: report, progress: (p) => progress(job.label, p) }) };
 
 interface Row {
   mode: string;

@@ -7,7 +7,9 @@ import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { timeLoop } from '../bench/harness.js';
 import type { WebEp } from '../common/eps.js';
 import { describeWasmThreads, ORT_WEB_BUILDS, OrtLogCapture, type OrtWeb } from '../runners/ort-web-common.js';
-import type { BrowserJob, BrowserJobResult } from '../runners/page-protocol.js';
+import type { BrowserJob, BrowserJobResult, JobProgress } from '../runners/page-protocol.js';
+
+export type { JobProgress } from '../runners/page-protocol.js';
 
 /** Where the server puts onnxruntime-web's files. */
 const ORT_BASE = '/ort/';
@@ -81,14 +83,11 @@ function browserName(): string {
   return m ? `${m[1]} ${m[2]}` : navigator.userAgent;
 }
 
-/** What a job is doing: `steps` counts every loop step (burn-in included) from 1 as it starts. */
-export type JobProgress = { phase: 'loading' | 'session' | 'first run' } | { phase: 'steps'; step: number; of: number; burnIn: number };
-
 /** Where a job's output goes while it runs. */
 export interface JobReporter {
   /** Each step line, the summary line and any warning, as they happen. */
   log(line: string): void;
-  /** Each phase as it starts, and each loop step (called inside the timed step: it must cost next to nothing). */
+  /** Each phase as it starts, and the loop's steps as each of its phases begins and each step ends (between steps, untimed). */
   progress(p: JobProgress): void;
 }
 
@@ -124,18 +123,15 @@ export async function runJob(job: BrowserJob, report: JobReporter): Promise<Brow
     const out = await session.run(feeds, job.fetches);
     const firstRunS = (performance.now() - first) / 1000;
     const of = job.burnIn + job.steps;
-    let step = 0;
-    const run = () => {
-      report.progress({ phase: 'steps', step: ++step, of, burnIn: job.burnIn });
-      return session.run(feeds, job.fetches);
-    };
-    const loop = await timeLoop(run, {
+    const loop = await timeLoop(() => session.run(feeds, job.fetches), {
       label: job.label,
       burnIn: job.burnIn,
       steps: job.steps,
       logEvery: job.logEvery,
       format: job.format,
       log: (line) => report.log(line),
+      onStep: (phase, done, _total, durationS) =>
+        report.progress({ phase: 'steps', step: phase === 'burn-in' ? done : job.burnIn + done, of, burnIn: job.burnIn, durationS }),
     });
     const threads = ort.env.wasm.numThreads ?? 1;
     const wasm = describeWasmThreads(threads, crossOriginIsolated ? '' : ', not cross-origin isolated');

@@ -20,25 +20,26 @@ const e = (runtime: string, ep: string, mode: string, ms: number, device = 'dev'
 });
 
 const REPORTS = [
-  e('node', 'cpu', 'forward', 150),
-  e('node', 'cpu', 'forward-backward', 500),
+  { ...e('node', 'cpu', 'forward', 150), peak_rss_bytes: 401.4e6 },
+  { ...e('node', 'cpu', 'forward-backward', 500), peak_rss_bytes: 812e6 },
   e('web', 'wasm', 'forward', 300),
   e('node', 'cuda', 'forward', 3.3, 'H100'),
-  e('pytorch', 'cpu', 'forward', 200),
+  { ...e('pytorch', 'cpu', 'forward', 200), peak_rss_bytes: null },
   e('pytorch', 'cpu', 'forward-backward', 400),
 ];
 
 describe('comparison table and chart', () => {
-  it('divides each mean by PyTorch on the same kind of device, n/a where that was not measured', () => {
+  it('divides each mean by PyTorch on the same kind of device, n/a where that was not measured; peak memory per mode', () => {
     const rows = formatCompareTable(REPORTS)
       .split('\n')
       .map((l) => l.split(/\s{2,}/));
-    expect(rows[0]).toEqual(['runtime/EP', 'forward ms', 'x PyTorch', 'fwd-bwd ms', 'x PyTorch', 'device']);
-    expect(rows[1]).toEqual(['node/cpu', '150.00 +/- 15.00', '0.75', '500.00 +/- 50.00', '1.25', 'dev']);
-    expect(rows[2]).toEqual(['web/wasm', '300.00 +/- 30.00', '1.50', 'n/a', 'n/a', 'dev']);
+    expect(rows[0]).toEqual(['runtime/EP', 'forward ms', 'x PyTorch', 'peak MB', 'fwd-bwd ms', 'x PyTorch', 'peak MB', 'device']);
+    expect(rows[1]).toEqual(['node/cpu', '150.00 +/- 15.00', '0.75', '401', '500.00 +/- 50.00', '1.25', '812', 'dev']);
+    expect(rows[2]).toEqual(['web/wasm', '300.00 +/- 30.00', '1.50', 'n/a', 'n/a', 'n/a', 'n/a', 'dev']);
     // no PyTorch on CUDA in these reports
-    expect(rows[3]).toEqual(['node/cuda', '3.30 +/- 0.33', 'n/a', 'n/a', 'n/a', 'H100']);
-    expect(rows[4]!.slice(0, 3)).toEqual(['pytorch/cpu', '200.00 +/- 20.00', '1 (peer)']);
+    expect(rows[3]).toEqual(['node/cuda', '3.30 +/- 0.33', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'H100']);
+    expect(rows[4]!.slice(0, 4)).toEqual(['pytorch/cpu', '200.00 +/- 20.00', '1 (peer)', 'n/a']);
+    expect(rows.at(-1)!.join('  ')).toMatch(/^peak MB = peak RSS while the mode ran \(alexnet-onnx: that mode alone; the PyTorch/);
   });
 
   it("adds a column per mode for the seeds' program on TensorFlow when it was measured, on CPU targets only", () => {
@@ -46,11 +47,44 @@ describe('comparison table and chart', () => {
     const rows = formatCompareTable(withTf)
       .split('\n')
       .map((l) => l.split(/\s{2,}/));
-    expect(rows[0]).toEqual(['runtime/EP', 'forward ms', 'x PyTorch', 'x TF', 'fwd-bwd ms', 'x PyTorch', 'x TF', 'device']);
-    expect(rows[1]).toEqual(['node/cpu', '150.00 +/- 15.00', '0.75', '1.50', '500.00 +/- 50.00', '1.25', '2.00', 'dev']);
-    expect(rows[3]).toEqual(['node/cuda', '3.30 +/- 0.33', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'H100']);
-    expect(rows[4]).toEqual(['pytorch/cpu', '200.00 +/- 20.00', '1 (peer)', 'n/a', '400.00 +/- 40.00', '1 (peer)', 'n/a', 'dev']);
-    expect(rows[5]).toEqual(['tensorflow/cpu', '100.00 +/- 10.00', 'n/a', '1 (peer)', '250.00 +/- 25.00', 'n/a', '1 (peer)', 'dev']);
+    expect(rows[0]).toEqual([
+      'runtime/EP',
+      'forward ms',
+      'x PyTorch',
+      'x TF',
+      'peak MB',
+      'fwd-bwd ms',
+      'x PyTorch',
+      'x TF',
+      'peak MB',
+      'device',
+    ]);
+    expect(rows[1]).toEqual(['node/cpu', '150.00 +/- 15.00', '0.75', '1.50', '401', '500.00 +/- 50.00', '1.25', '2.00', '812', 'dev']);
+    expect(rows[3]).toEqual(['node/cuda', '3.30 +/- 0.33', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'H100']);
+    expect(rows[4]).toEqual([
+      'pytorch/cpu',
+      '200.00 +/- 20.00',
+      '1 (peer)',
+      'n/a',
+      'n/a',
+      '400.00 +/- 40.00',
+      '1 (peer)',
+      'n/a',
+      'n/a',
+      'dev',
+    ]);
+    expect(rows[5]).toEqual([
+      'tensorflow/cpu',
+      '100.00 +/- 10.00',
+      'n/a',
+      '1 (peer)',
+      'n/a',
+      '250.00 +/- 25.00',
+      'n/a',
+      '1 (peer)',
+      'n/a',
+      'dev',
+    ]);
   });
 
   it("gives the GPU targets' TFLOP/s from the model's FLOPs and their share of the datasheet peak", () => {
@@ -98,7 +132,10 @@ describe('comparison table and chart', () => {
 
   it("divides each run's mean by the baseline run's, mode by mode, and names the baseline", () => {
     const runs = [
-      { label: 'cpu.json', entries: [e('node', 'cpu', 'forward', 150), e('node', 'cpu', 'forward-backward', 500)] },
+      {
+        label: 'cpu.json',
+        entries: [e('node', 'cpu', 'forward', 150), { ...e('node', 'cpu', 'forward-backward', 500), peak_rss_bytes: 0.9e9 }],
+      },
       { label: 'wasm.json', entries: [e('web', 'wasm', 'forward', 300)] },
       { label: 'series.jsonl#2', entries: [e('node', 'cpu', 'forward', 75), e('node', 'cpu', 'forward-backward', 1000)] },
     ];
@@ -107,17 +144,54 @@ describe('comparison table and chart', () => {
         .split('\n')
         .map((l) => l.split(/\s{2,}/));
     const first = table();
-    expect(first[0]).toEqual(['#', 'run', 'runtime/EP', 'batch', 'forward ms', 'x baseline', 'fwd-bwd ms', 'x baseline', 'device']);
-    expect(first[1]).toEqual(['1', 'cpu.json', 'node/cpu', '8', '150.00 +/- 15.00', 'baseline', '500.00 +/- 50.00', 'baseline', 'dev']);
-    expect(first[2]).toEqual(['2', 'wasm.json', 'web/wasm', '8', '300.00 +/- 30.00', '2.00', 'n/a', 'n/a', 'dev']);
-    expect(first[3]).toEqual(['3', 'series.jsonl#2', 'node/cpu', '8', '75.00 +/- 7.50', '0.50', '1000.00 +/- 100.00', '2.00', 'dev']);
+    expect(first[0]).toEqual([
+      '#',
+      'run',
+      'runtime/EP',
+      'batch',
+      'forward ms',
+      'x baseline',
+      'peak MB',
+      'fwd-bwd ms',
+      'x baseline',
+      'peak MB',
+      'device',
+    ]);
+    expect(first[1]).toEqual([
+      '1',
+      'cpu.json',
+      'node/cpu',
+      '8',
+      '150.00 +/- 15.00',
+      'baseline',
+      'n/a',
+      '500.00 +/- 50.00',
+      'baseline',
+      '900',
+      'dev',
+    ]);
+    expect(first[2]).toEqual(['2', 'wasm.json', 'web/wasm', '8', '300.00 +/- 30.00', '2.00', 'n/a', 'n/a', 'n/a', 'n/a', 'dev']);
+    expect(first[3]).toEqual([
+      '3',
+      'series.jsonl#2',
+      'node/cpu',
+      '8',
+      '75.00 +/- 7.50',
+      '0.50',
+      'n/a',
+      '1000.00 +/- 100.00',
+      '2.00',
+      'n/a',
+      'dev',
+    ]);
     expect(first[4]!.join('  ')).toMatch(/^baseline: #1 cpu\.json \(node\/cpu, batch 8\); x baseline = mean \/ the baseline's mean/);
-    expect(first).toHaveLength(5);
+    expect(first[5]!.join('  ')).toMatch(/^peak MB = peak RSS while the mode ran/);
+    expect(first).toHaveLength(6);
     // against the third run; the second has no forward-backward of its own, the baseline's is n/a nowhere
     const third = table(2);
-    expect(third[1]!.slice(5, 8)).toEqual(['2.00', '500.00 +/- 50.00', '0.50']);
-    expect(third[2]!.slice(5, 8)).toEqual(['4.00', 'n/a', 'n/a']);
-    expect(third[3]!.slice(5, 8)).toEqual(['baseline', '1000.00 +/- 100.00', 'baseline']);
+    expect(third[1]!.slice(5, 10)).toEqual(['2.00', 'n/a', '500.00 +/- 50.00', '0.50', '900']);
+    expect(third[2]!.slice(5, 9)).toEqual(['4.00', 'n/a', 'n/a', 'n/a']);
+    expect(third[3]!.slice(5, 9)).toEqual(['baseline', 'n/a', '1000.00 +/- 100.00', 'baseline']);
     expect(() => formatRatioTable(runs, 3)).toThrow(/no run 4 among 3/);
   });
 

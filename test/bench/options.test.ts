@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   availableMemory,
   benchOptions,
+  countProblem,
   maxThreads,
   plannedFormulation,
   profileMethodFor,
@@ -14,6 +15,17 @@ import {
 import { runBench } from '../../src/bench/run.js';
 import { DEFAULT_OPTIONS } from '../../src/model/alexnet.js';
 import { formulationFor } from '../../src/model/formulation.js';
+
+describe('countProblem', () => {
+  it('accepts safe integers from the minimum on, and names the option otherwise', () => {
+    expect(countProblem('steps', 1, 1)).toBeUndefined();
+    expect(countProblem('burn-in', 0, 0)).toBeUndefined();
+    expect(countProblem('steps', 0, 1)).toBe('--steps must be an integer >= 1, got 0');
+    expect(countProblem('log-every', 2.5, 1)).toBe('--log-every must be an integer >= 1, got 2.5');
+    expect(countProblem('threads', Number.NaN, 0)).toBe('--threads must be an integer >= 0, got NaN');
+    expect(countProblem('profile', 2 ** 53, 0)).toMatch(/^--profile must be an integer >= 0, got /);
+  });
+});
 
 describe('benchOptions', () => {
   it("fills in the CLI's defaults and the EP's formulation", () => {

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { jsonLines, jsonReport, modelFields } from '../../src/bench/report-json.js';
 import { type ModeResult, REPORT_SCHEMA } from '../../src/bench/types.js';
 import { PACKAGE } from '../../src/common/version.js';
+import { FORMULATIONS } from '../../src/model/formulation.js';
 import { benchWithLines, smallBench } from '../helpers/bench.js';
 
 /** Every value of a JSON report, nested ones included. */
@@ -49,7 +50,7 @@ describe('the JSON report: what tells runs apart', () => {
     });
     expect(forward!.cpu).toBe(cpus()[0]!.model.trim());
     expect(backward).toMatchObject({ mode: 'forward-backward', loss: 'softmax-cross-entropy', wrt: 'all', classes: 10 });
-    expect(backward!.formulation.lrn_impl).toBe('decomposed');
+    expect(backward!.formulation.lrn_impl).toBe(FORMULATIONS.lrnImpl.auto.cpu);
     // one start for the run, before either mode ended
     expect(backward!.started_at).toBe(forward!.started_at);
     const started = Date.parse(forward!.started_at);

@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { PYTHON } from './python.js';
@@ -61,10 +63,15 @@ function vulkanIcd(): { icd: string; problem: string } {
  * references and Debian's chromium for the browser tests, installed here when missing (as root on Debian), and Mesa's
  * lavapipe for WebGPU on a CPU-only machine.
  */
-export default function setup(project: TestProject): void {
+export default function setup(project: TestProject): () => void {
   ensurePythonReferences();
   ensureChromium();
   const { icd, problem } = vulkanIcd();
   project.provide('vulkanIcd', icd);
   project.provide('vulkanIcdProblem', problem);
+  // bench's autotune cache: a fresh folder for this test run (the workers and the CLIs they spawn inherit it), so no
+  // test reads what an earlier run on this machine, or the user's own bench runs, cached
+  const cache = mkdtempSync(join(tmpdir(), 'alexnet-onnx-test-cache-'));
+  process.env.XDG_CACHE_HOME = cache;
+  return () => rmSync(cache, { recursive: true, force: true });
 }

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { ProgressEvent } from '../../src/bench/progress.js';
+import { runBench } from '../../src/bench/run.js';
 import { openBrowserBench } from '../../src/runners/browser.js';
 import { benchWithLines, STEP_LINE, SUMMARY_LINE, smallBench } from '../helpers/bench.js';
 import { expectSameOutputs } from '../helpers/compare.js';
@@ -58,6 +60,23 @@ describe('onnxruntime-web in the browser', () => {
       '(fetch)',
     ]);
     expect(results[0]!.profile!.find((r) => r.layer === '(run)')!.forward_ms).toBeGreaterThan(0);
+  });
+
+  it("reports the page's session, first run and steps as progress, as a Node run does; no peak memory of its own", async () => {
+    const events: ProgressEvent[] = [];
+    const o = smallBench('browser', 'wasm', { modes: ['forward'], steps: 3, burnIn: 2, collectOutputs: false });
+    const [result] = await runBench(
+      o,
+      () => {},
+      undefined,
+      (e) => events.push(e),
+    );
+    const phases = [...new Set(events.map((e) => e.phase))];
+    expect(phases).toEqual(['browser', 'build', 'page', 'session', 'first-run', 'burn-in', 'timed']);
+    // the page's worker thins the steps out, but always sends the last
+    expect(events.at(-1)).toMatchObject({ phase: 'timed', mode: 'forward', done: 3, total: 3 });
+    expect(events.at(-1)!.durationS).toBeGreaterThan(0);
+    expect(result!.peak_rss_bytes).toBeNull();
   });
 
   it('names the missing browser', async () => {

@@ -17,7 +17,7 @@ import { relativeError } from '../helpers/compare.js';
  */
 const icd = inject('vulkanIcd');
 const why = inject('vulkanIcdProblem');
-const SMALL = ['--batch', '1', '--image-size', '67', '--steps', '2', '--burn-in', '0'];
+const SMALL = ['--batch', '1', '--image-size', '67', '--steps', '2', '--burn-in', '0', '--autotune', 'off'];
 
 function bench(args: string[]): { status: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, 'bench', '--ep', 'webgpu', ...SMALL, ...args], {
