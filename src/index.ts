@@ -181,3 +181,12 @@ export {
 export { type CudaSetupResult, setupCuda } from './runners/cuda.js';
 export { EpUnavailableError } from './runners/errors.js';
 export type { GraphOptLevel, InputPlacement } from './runners/types.js';
+export { trainingChart } from './train/chart.js';
+// Training
+export { type Batch, batches, DataError, type Dataset, heldOutBatches, type Split } from './train/data.js';
+export { type ImageFolderOptions, imageFolderDataset } from './train/data-folder.js';
+export { type SyntheticOptions, syntheticDataset } from './train/data-synthetic.js';
+export { datasetFor, TRAIN_DEFAULTS, TRAIN_MODEL_DEFAULTS, type TrainOptions } from './train/options.js';
+export { type TrainOutputs, writeTrainOutputs } from './train/report.js';
+export { LR_SCHEDULES, type LrSchedule, type LrScheduleKind, learningRate } from './train/schedule.js';
+export { type EvalRecord, type StepRecord, type TrainResult, train } from './train/trainer.js';

@@ -2,26 +2,23 @@ import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { outputProblem } from '../common/files.js';
 import type { AlexNetOptions } from '../model/alexnet.js';
 import { exportModelAsync, formatExportReport } from '../model/export.js';
-import {
-  HYPERPARAMETERS,
-  type Hyperparameter,
-  hyperparametersOf,
-  OPTIMIZER_KINDS,
-  OPTIMIZERS,
-  type OptimizerKind,
-  optimizerSettings,
-} from '../model/optimizer.js';
+import { OPTIMIZER_KINDS } from '../model/optimizer.js';
 import { defaultTrainStep, type TrainStepOptions, validateTrainStep } from '../model/train-step.js';
 import { UsageError } from './errors.js';
 import {
+  givenOptimizerOptions,
   givenTrainingOptions,
   modelOptionsFrom,
+  OPTIMIZER_OPTIONS,
+  optimizerFrom,
   type RawModelArgs,
+  type RawOptimizerArgs,
   type RawTrainingArgs,
   SEEDS_EPILOGUE,
   trainingOptionsFrom,
   unusedNetworkOption,
   withModelOptions,
+  withOptimizerOptions,
   withTrainingOptions,
 } from './model-options.js';
 
@@ -52,13 +49,9 @@ export function builder(y: Argv) {
     .epilogue(SEEDS_EPILOGUE);
 }
 
-/** The training step's options: the optimizer and its hyperparameters, from the optimizer table; none has a yargs default. */
+/** The training step's options: `--train-step`, and the optimizer's (`withOptimizerOptions`). */
 function withTrainStepOptions<T>(y: Argv<T>) {
-  const defaults = (k: Hyperparameter) =>
-    OPTIMIZER_KINDS.filter((kind) => hyperparametersOf(kind).includes(k))
-      .map((kind) => `${kind} ${(OPTIMIZERS[kind].defaults as unknown as Record<string, unknown>)[k]}`)
-      .join(', ');
-  let out = y
+  return withOptimizerOptions(y, OPTIMIZER_KINDS[0]!, 'with --train-step: ')
     .option('train-step', {
       describe:
         'write one training step: forward, loss, backward and the optimizer update of every parameter (--wrt conv: the conv ones); ' +
@@ -66,32 +59,16 @@ function withTrainStepOptions<T>(y: Argv<T>) {
       type: 'boolean',
       default: false,
     })
-    .option('optimizer', {
-      describe: `with --train-step: ${OPTIMIZER_KINDS.map((k) => `${k}: ${OPTIMIZERS[k].describe}`).join('; ')} (default ${OPTIMIZER_KINDS[0]})`,
-      choices: OPTIMIZER_KINDS,
-    });
-  for (const [key, spec] of Object.entries(HYPERPARAMETERS) as [Hyperparameter, (typeof HYPERPARAMETERS)[Hyperparameter]][])
-    out = out.option(spec.option, { describe: `${spec.describe} (default ${defaults(key)})`, type: spec.type });
-  return out.group(['train-step', 'optimizer', ...Object.values(HYPERPARAMETERS).map((h) => h.option)], 'Training step:');
+    .group(['train-step', ...OPTIMIZER_OPTIONS], 'Training step:');
 }
 
-type TrainStepArgs = { trainStep: boolean; optimizer?: string } & Partial<Record<Hyperparameter, number | boolean>>;
-
-/** The training-step options given on the command line, as `--name`s, for export to refuse without `--train-step`. */
-function givenTrainStepOptions(args: TrainStepArgs): string[] {
-  const keys = Object.keys(HYPERPARAMETERS) as Hyperparameter[];
-  return [
-    ...(args.optimizer === undefined ? [] : ['--optimizer']),
-    ...keys.filter((k) => args[k] !== undefined).map((k) => `--${HYPERPARAMETERS[k].option}`),
-  ];
-}
+type TrainStepArgs = { trainStep: boolean } & RawOptimizerArgs;
 
 /** Validated training-step options: the training graph's (with the step's defaults) and the optimizer's. */
 function trainStepFrom(options: AlexNetOptions, args: RawTrainingArgs & TrainStepArgs): TrainStepOptions {
   const defaults = defaultTrainStep(options);
   const training = trainingOptionsFrom(options, { ...args, loss: args.loss ?? defaults.loss, wrt: args.wrt ?? defaults.wrt });
-  const given = Object.fromEntries((Object.keys(HYPERPARAMETERS) as Hyperparameter[]).map((k) => [k, args[k]]));
-  const { settings, problems } = optimizerSettings((args.optimizer ?? OPTIMIZER_KINDS[0]) as OptimizerKind, given);
+  const { settings, problems } = optimizerFrom(args, OPTIMIZER_KINDS[0]!);
   const t = { ...training, optimizer: settings };
   problems.push(...validateTrainStep(options, t));
   if (problems.length) throw new UsageError(problems.join('; '));
@@ -103,7 +80,7 @@ type Args = ArgumentsCamelCase<RawModelArgs & RawTrainingArgs & TrainStepArgs & 
 export async function handler(args: Args): Promise<void> {
   if (args.output === '') throw new UsageError('--output needs a file name');
   if (args.grad && args.trainStep) throw new UsageError('--grad and --train-step write different graphs: give one of them');
-  const stepOnly = givenTrainStepOptions(args);
+  const stepOnly = givenOptimizerOptions(args);
   if (!args.trainStep && stepOnly.length)
     throw new UsageError(`${stepOnly.join(', ')} ${stepOnly.length > 1 ? 'shape' : 'shapes'} the training step: add --train-step`);
   const gradOnly = givenTrainingOptions(args);

@@ -7,8 +7,16 @@ import * as exportCommand from './export.js';
 import { lastValueWins, optionsOf } from './repeated.js';
 import * as serveCommand from './serve.js';
 import * as setupCommand from './setup.js';
+import * as trainCommand from './train.js';
 
-const COMMANDS = { export: exportCommand, bench: benchCommand, compare: compareCommand, serve: serveCommand, setup: setupCommand };
+const COMMANDS = {
+  export: exportCommand,
+  bench: benchCommand,
+  train: trainCommand,
+  compare: compareCommand,
+  serve: serveCommand,
+  setup: setupCommand,
+};
 
 /** Runs the CLI on `argv` (without node and script); resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -22,6 +30,7 @@ export async function main(argv: string[]): Promise<number> {
       .alias('h', 'help')
       .command(repeatable(exportCommand))
       .command(repeatable(benchCommand))
+      .command(repeatable(trainCommand))
       .command(repeatable(compareCommand))
       .command(repeatable(serveCommand))
       .command(repeatable(setupCommand))

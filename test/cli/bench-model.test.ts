@@ -36,7 +36,7 @@ describe('bench --model with a fixed batch and image size', () => {
       `alexnet-onnx: --batch 8, but ${m4}'s images input [4, 3, 67, 67] has a fixed batch of 4: leave --batch out to time it at batch 4`,
     );
     expect(refused(['--model', m4, '--image-size', '99'], 2)).toMatch(/--image-size 99, but .*m4\.onnx's .* has fixed 67x67 images/);
-    expect(refused(['--model', m4, '--batch', 'dynamic'], 2)).toMatch(/--batch must be a number for bench/);
+    expect(refused(['--model', m4, '--batch', 'dynamic'], 2)).toMatch(/--batch must be a number here \('dynamic' is for export\)/);
   });
 
   it("times the file's batch when --batch is left out (or matches), and says nothing more about a file of its own", () => {

@@ -41,7 +41,8 @@ describe('alexnet-onnx help and version', () => {
   it.each([['-h'], ['--help']])('%s lists the commands and exits 0', (flag) => {
     const r = cli([flag]);
     expect(r.status, r.stderr).toBe(0);
-    for (const c of ['export', 'bench', 'compare', 'serve', 'setup', 'completion']) expect(r.stdout).toContain(`alexnet-onnx ${c}`);
+    for (const c of ['export', 'bench', 'train', 'compare', 'serve', 'setup', 'completion'])
+      expect(r.stdout).toContain(`alexnet-onnx ${c}`);
   });
 
   it.each([['-V'], ['--version']])('%s prints the version and exits 0', (flag) => {
@@ -54,7 +55,7 @@ describe('alexnet-onnx help and version', () => {
     const r = cli([]);
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^alexnet-onnx: name a command: export, bench, compare, serve, setup \(alexnet-onnx --help .*\)$/m);
+    expect(r.stderr).toMatch(/^alexnet-onnx: name a command: export, bench, train, compare, serve, setup \(alexnet-onnx --help .*\)$/m);
   });
 
   it.each([
@@ -101,7 +102,7 @@ describe('command help', () => {
     expect(r.stdout).toMatch(/^Output:\n\s+-o, --output/m);
   });
 
-  it.each([['export'], ['bench'], ['compare'], ['serve'], ['setup']])(
+  it.each([['export'], ['bench'], ['train'], ['compare'], ['serve'], ['setup']])(
     '%s has 2-4 examples, each naming only its own options',
     (command) => {
       const list = examples(command);
