@@ -112,17 +112,28 @@ describe('alexnet-onnx serve: the page in a real browser', () => {
     // a job on the page's own thread would leave no frame between its steps (one gap as long as the loop) and every
     // line would show at the end, in one frame
     expect(live.maxFrameGapMs, 'longest gap between animation frames').toBeLessThan(500);
-    const shown = live.lines.filter((l) => STEP_LINE.test(l.text)).map((l) => l.t);
+    const stepLines = live.lines.filter((l) => STEP_LINE.test(l.text));
+    const shown = stepLines.map((l) => l.t);
     expect(shown).toHaveLength(8);
     expect(new Set(shown).size, 'frames that showed new step lines').toBe(8);
-    expect(shown[7]! - shown[0]!, 'ms between the frames showing the first and the last step line').toBeGreaterThan(1000);
+    // the lines came as the steps ran: at least half the run of steps 1-7 (their own durations) lies between the
+    // frames that showed the first and the last line, however fast this machine is
+    const ranMs = stepLines.slice(1).reduce((ms, l) => ms + 1000 * Number(/duration = ([\d.]+)/.exec(l.text)![1]), 0);
+    expect(ranMs).toBeGreaterThan(0);
+    expect(shown[7]! - shown[0]!, 'ms between the frames showing the first and the last step line').toBeGreaterThan(ranMs / 2);
     const counter = live.progress.filter((p) => /^step \d+ \/ 9, forward/.test(p));
     // steps done: 0 while the first runs (the counter is told between steps, outside their timing)
     expect(counter[0]).toBe('step 0 / 9, forward (burn-in)');
-    expect(counter).toContain('step 5 / 9, forward');
+    // the worker sends at most one count per 100 ms (and always the last), so which middle steps show depends on speed
+    const done = counter.map((p) => Number(/^step (\d+)/.exec(p)![1]));
+    expect(done, 'counts never go back').toEqual([...done].sort((a, b) => a - b));
+    expect(
+      done.some((n) => n > 0 && n < 9),
+      `a count between the first and the last: ${counter.join('; ')}`,
+    ).toBe(true);
     expect(counter.at(-1)).toBe('step 9 / 9, forward');
     // and the counter was drawn as it went
-    expect(live.progressShown.filter((p) => /^step \d+ \/ 9, forward/.test(p)).length).toBeGreaterThanOrEqual(5);
+    expect(live.progressShown.filter((p) => /^step \d+ \/ 9, forward/.test(p)).length).toBeGreaterThanOrEqual(3);
     expect(live.progress.slice(0, 4)).toEqual([
       'forward: building the model on the server',
       'forward: loading the model',
