@@ -11,7 +11,8 @@ import { placementOf } from './placement.js';
 import { takeNewestProfile } from './profile-file.js';
 import type { KernelEvent, Runner, RunnerOptions } from './types.js';
 
-function describeDevice(ep: string, tf32: boolean): string {
+/** The device line of an onnxruntime-node EP: the CPU model, or the GPU (with CUDA's TF32 setting, or Dawn's driver). */
+export function describeDevice(ep: NodeEp, tf32: boolean): string {
   if (ep === 'cpu') return cpuDescription();
   const gpu = nvidiaGpu();
   if (ep === 'cuda') return `${gpu ?? 'unknown NVIDIA GPU'}, ${describeTf32(tf32)}`;
@@ -42,30 +43,45 @@ function memoryOptions(ep: NodeEp): ort.InferenceSession.SessionOptions {
   return ep === 'cpu' ? { enableMemPattern: false } : {};
 }
 
-/** Opens an onnxruntime-node session on the chosen EP, profiling every run until the placement or kernel events are read. */
-export async function createNodeRunner(o: RunnerOptions): Promise<Runner> {
-  if (o.ep === 'wasm') throw new Error("the 'wasm' EP belongs to onnxruntime-web (--runtime web or browser)");
-  const ep = o.ep;
+/**
+ * Readies onnxruntime-node for sessions on `ep`: the CUDA EP's libraries and its TF32 setting (refused on other EPs),
+ * and no telemetry log file. Every onnxruntime-node session (bench's runner, `train`'s sessions) goes through it.
+ */
+export function prepareNodeEp(ep: NodeEp, tf32: boolean): void {
   if (ep === 'cuda') {
     checkCudaSetup();
-    setCudaTf32(o.tf32);
-  } else if (o.tf32) throw new Error(`TF32 is a CUDA EP setting, not one of the ${ep} EP`);
+    setCudaTf32(tf32);
+  } else if (tf32) throw new Error(`TF32 is a CUDA EP setting, not one of the ${ep} EP`);
   // onnxruntime-node's Linux build starts Microsoft's telemetry SDK with its first session, which leaves a
   // `mat-debug-<pid>.log` in the temporary folder on every run; the variable, read at that moment, turns it off.
   // A value the user set is kept.
   process.env.ORT_DISABLE_TELEMETRY ??= '1';
+}
+
+/** The session options every onnxruntime-node session shares: the EP, threads (0: ORT's default), optimization level and memory options. */
+export function nodeSessionOptions(ep: NodeEp, threads: number, graphOpt: RunnerOptions['graphOpt']): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: executionProviders(ep),
+    ...(threads ? { intraOpNumThreads: threads } : {}),
+    graphOptimizationLevel: graphOpt,
+    ...memoryOptions(ep),
+    logSeverityLevel: 3,
+  };
+}
+
+/** Opens an onnxruntime-node session on the chosen EP, profiling every run until the placement or kernel events are read. */
+export async function createNodeRunner(o: RunnerOptions): Promise<Runner> {
+  if (o.ep === 'wasm') throw new Error("the 'wasm' EP belongs to onnxruntime-web (--runtime web or browser)");
+  const ep = o.ep;
+  prepareNodeEp(ep, o.tf32);
   mkdirSync(o.profileDir, { recursive: true });
   const profilePrefix = join(o.profileDir, `ort-${process.pid}-${sessionCounter++}`);
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(o.model, {
-      executionProviders: executionProviders(ep),
-      ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
-      graphOptimizationLevel: o.graphOpt,
-      ...memoryOptions(ep),
+      ...nodeSessionOptions(ep, o.threads, o.graphOpt),
       enableProfiling: true,
       profileFilePrefix: profilePrefix,
-      logSeverityLevel: 3,
     });
   } catch (err) {
     throw explainEpError(ep, err);

@@ -4,9 +4,8 @@ import type { Ep, NodeEp, RuntimeName, WebEp } from '../common/eps.js';
 import { PACKAGE } from '../common/version.js';
 import { GraphBuilder } from '../onnx/builder.js';
 import { encodeModel } from '../onnx/serialize.js';
-import { checkCudaSetup, describeTf32, setCudaTf32 } from '../runners/cuda.js';
-import { cpuDescription, nvidiaGpu } from '../runners/devices.js';
 import { explainEpError } from '../runners/errors.js';
+import { describeDevice, nodeSessionOptions, prepareNodeEp } from '../runners/ort-node.js';
 import { createWebRunner } from '../runners/ort-web.js';
 import { ORT_WEB_BUILDS, type OrtWeb } from '../runners/ort-web-common.js';
 import { ortNodeVersion } from '../runners/packages.js';
@@ -55,19 +54,9 @@ function locations(names: readonly string[]): InferenceSession.SessionOptions['p
 }
 
 function nodeRuntime(s: RuntimeSettings, ep: NodeEp): TrainRuntime {
-  if (ep === 'cuda') {
-    checkCudaSetup();
-    setCudaTf32(s.tf32);
-  } else if (s.tf32) throw new Error(`TF32 is a CUDA EP setting, not one of the ${ep} EP`);
-  // as in src/runners/ort-node.ts: no telemetry log file in the temporary folder
-  process.env.ORT_DISABLE_TELEMETRY ??= '1';
+  prepareNodeEp(ep, s.tf32);
   const keepsOnDevice = ep === 'webgpu';
-  const device =
-    ep === 'cpu'
-      ? cpuDescription()
-      : ep === 'cuda'
-        ? `${nvidiaGpu() ?? 'unknown NVIDIA GPU'}, ${describeTf32(s.tf32)}`
-        : `${nvidiaGpu() ?? 'WebGPU adapter'} (Dawn over Vulkan${process.env.VK_DRIVER_FILES ? ` via ${process.env.VK_DRIVER_FILES}` : ''})`;
+  const device = describeDevice(ep, s.tf32);
   return {
     ortVersion: ortNodeVersion(),
     device,
@@ -75,10 +64,7 @@ function nodeRuntime(s: RuntimeSettings, ep: NodeEp): TrainRuntime {
     async open(model, onDevice = []) {
       try {
         return await ort.InferenceSession.create(model, {
-          executionProviders: [ep === 'cuda' ? { name: 'cuda' } : ep],
-          ...(s.threads ? { intraOpNumThreads: s.threads } : {}),
-          graphOptimizationLevel: s.graphOpt,
-          logSeverityLevel: 3,
+          ...nodeSessionOptions(ep, s.threads, s.graphOpt),
           ...(keepsOnDevice && onDevice.length ? { preferredOutputLocation: locations(onDevice) } : {}),
         });
       } catch (err) {
