@@ -37,7 +37,8 @@ def same_pads(size, kernel, stride):
 
 
 def forward(meta, params, images, dropout_masks=None):
-    """NCHW forward pass; returns the model output (pool5, or fc8 after ReLU as the seeds do)."""
+    """NCHW forward pass; returns the model output (pool5, or fc8: after a ReLU as the seeds do, linear when the model
+    was exported with --no-fc8-relu)."""
     x = images
     for name, k, s, has_lrn, has_pool in CONV:
         ph = same_pads(x.shape[2], k, s)
@@ -54,7 +55,9 @@ def forward(meta, params, images, dropout_masks=None):
     if meta["head"] == "fc":
         x = x.flatten(1)
         for i in (6, 7, 8):
-            x = F.relu(x @ params[f"fc{i}.weight"] + params[f"fc{i}.bias"])
+            x = x @ params[f"fc{i}.weight"] + params[f"fc{i}.bias"]
+            if i < 8 or meta.get("fc8Relu", "true") == "true":
+                x = F.relu(x)
             if dropout_masks is not None and i in dropout_masks:
                 x = x * dropout_masks[i]
     return x

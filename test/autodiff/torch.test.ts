@@ -26,8 +26,8 @@ const CASES: [string, Partial<AlexNetOptions>, Partial<TrainingOptions>][] = [
   ['--head fc --wrt all', { head: 'fc' }, { wrt: 'all' }],
   ['--lrn paper --lrn-impl decomposed --maxpool-grad mask', { lrn: 'paper', lrnImpl: 'decomposed' }, { maxpoolGrad: 'mask' }],
   [
-    '--head fc --loss softmax-cross-entropy --batch dynamic --lrn paper --lrn-impl banded --maxpool-grad match --conv-weight-grad matmul',
-    { head: 'fc', classes: 10, batch: 'dynamic', lrn: 'paper', lrnImpl: 'banded' },
+    '--head fc --no-fc8-relu --loss softmax-cross-entropy --batch dynamic --lrn paper --lrn-impl banded --maxpool-grad match --conv-weight-grad matmul',
+    { head: 'fc', classes: 10, fc8Relu: false, batch: 'dynamic', lrn: 'paper', lrnImpl: 'banded' },
     { loss: 'softmax-cross-entropy', wrt: 'all', maxpoolGrad: 'match', convWeightGrad: 'matmul' },
   ],
 ];
