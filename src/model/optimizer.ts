@@ -212,8 +212,11 @@ function writeAdamW(b: GraphBuilder, s: AdamWSettings, { lr, step, params }: Upd
   const t = b.op1('Cast', [step], { to: attr.int(DTYPES.float32.onnx) }, { name: nodeName('step.float') });
   const bc1 = scalar('Sub', [b.scalar(1), scalar('Pow', [b.scalar(s.beta1), t], 'beta1_pow')], 'bias_correction1');
   const bc2 = scalar('Sub', [b.scalar(1), scalar('Pow', [b.scalar(s.beta2), t], 'beta2_pow')], 'bias_correction2');
-  const stepSize = scalar('Div', [lr, bc1], 'step_size');
   const bc2Sqrt = scalar('Sqrt', [bc2], 'bias_correction2.sqrt');
+  // torch: p -= (lr/bc1) * m / (sqrt(v)/sqrt(bc2) + eps); the same with both sides of the fraction times sqrt(bc2):
+  // p -= (lr*sqrt(bc2)/bc1) * m / (sqrt(v) + eps*sqrt(bc2)), which leaves one full-size Div instead of two
+  const stepSize = scalar('Div', [scalar('Mul', [lr, bc2Sqrt], 'lr_bias_correction2'), bc1], 'step_size');
+  const eps = scalar('Mul', [b.scalar(s.eps), bc2Sqrt], 'eps');
   const decay = s.weightDecay > 0 ? scalar('Sub', [b.scalar(1), scalar('Mul', [lr, b.scalar(s.weightDecay)], 'lr_wd')], 'decay') : '';
   for (const { param, grad } of params) {
     const op = (type: string, inputs: string[], step: string, output?: string) =>
@@ -228,8 +231,7 @@ function writeAdamW(b: GraphBuilder, s: AdamWSettings, { lr, step, params }: Upd
     const square = op('Mul', [grad, grad], 'grad_square');
     const vNew = op('Mul', [square, b.scalar(1 - s.beta2)], 'exp_avg_sq.new');
     const vNext = op('Add', [vKept, vNew], 'exp_avg_sq', nextName(v));
-    // torch's order: denom = sqrt(v) / sqrt(1 - beta2^t) + eps, then p -= (lr / (1 - beta1^t)) * m / denom
-    const denom = op('Add', [op('Div', [op('Sqrt', [vNext], 'sqrt'), bc2Sqrt], 'sqrt.corrected'), b.scalar(s.eps)], 'denom');
+    const denom = op('Add', [op('Sqrt', [vNext], 'sqrt'), eps], 'denom');
     const delta = op('Mul', [op('Div', [mNext, denom], 'ratio'), stepSize], 'delta');
     op('Sub', [decayed, delta], 'update', nextName(param));
   }

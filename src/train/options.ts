@@ -1,8 +1,6 @@
 import { type Machine, maxThreads, thisMachine } from '../bench/options.js';
 import { type AlexNetOptions, DEFAULT_OPTIONS } from '../model/alexnet.js';
-import { weightBytes } from '../model/layers.js';
 import { estimateMemory } from '../model/memory.js';
-import { optimizerSlots } from '../model/optimizer.js';
 import type { TrainStepOptions } from '../model/train-step.js';
 import { DataError, type Dataset } from './data.js';
 import { imageFolderDataset } from './data-folder.js';
@@ -96,18 +94,15 @@ export function trainProblems(o: TrainOptions): string[] {
 
 /**
  * What this machine cannot give a training run, from the options alone: more threads than `maxThreads`, or more memory
- * than is available. bench's estimate of forward-backward (`estimateMemory`) plus what a training step adds: the
- * optimizer state, and every parameter and state tensor twice while a step runs (its input and its `.next` output),
- * with the first values on the host. On cuda and webgpu only the host part is checked, as bench does.
+ * than is available by `estimateMemory` of a training step (forward, backward, the optimizer's state and the `.next`
+ * outputs). On cuda and webgpu only the host part is checked, as bench does.
  */
 export function trainResourceProblem(o: TrainOptions, machine: Machine = thisMachine()): string | undefined {
   const max = maxThreads(machine.cores);
   if (o.threads > max) return `--threads ${o.threads} is more than this machine can use: at most ${max}`;
-  const trained = o.step.wrt === 'all' ? weightBytes(o.model) : weightBytes({ ...o.model, head: 'none' });
-  const fed = (1 + optimizerSlots(o.step.optimizer).length) * trained;
-  const e = estimateMemory(o.model, o.step, { modes: ['forward-backward'], input: 'host', fetch: 'sum' });
+  const e = estimateMemory(o.model, o.step, { modes: ['train-step'], input: 'host', fetch: 'sum', optimizer: o.step.optimizer });
   const onGpu = o.ep === 'cuda' || o.ep === 'webgpu';
-  const bytes = onGpu ? e.host + fed : e.total + 3 * fed;
+  const bytes = onGpu ? e.host : e.total;
   if (bytes <= machine.availableBytes) return undefined;
   const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
   return (

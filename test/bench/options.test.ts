@@ -80,10 +80,10 @@ describe('resourceProblem', () => {
   });
 
   it('refuses a run whose memory estimate exceeds the available memory, with the estimate and the batch that fits', () => {
-    const o = benchOptions({ model: { batch: 1024 }, modes: ['forward-backward'], input: 'host' });
+    const o = benchOptions({ model: { batch: 2048 }, modes: ['forward-backward'], input: 'host' });
     const problem = resourceProblem(o, machine);
     expect(problem).toMatch(
-      /^--batch 1024 --mode forward-backward needs about \d+\.\d GB of memory \(estimate\), but this machine has 22\.8 GB available: use a smaller --batch \(at most (\d+) fits\)$/,
+      /^--batch 2048 --mode forward-backward needs about \d+\.\d GB of memory \(estimate\), but this machine has 22\.8 GB available: use a smaller --batch \(at most (\d+) fits\)$/,
     );
     const fits = Number(/at most (\d+) fits/.exec(problem!)![1]);
     const at = (batch: number) => resourceProblem(benchOptions({ ...o, model: { batch } }), machine);
@@ -93,14 +93,14 @@ describe('resourceProblem', () => {
   });
 
   it('names the image size when nothing fits, and a non-default image size in the message', () => {
-    const problem = resourceProblem(benchOptions({ model: { batch: 8, imageSize: 4096 } }), machine);
+    const problem = resourceProblem(benchOptions({ model: { batch: 8, imageSize: 12000 }, input: 'host' }), machine);
     expect(problem).toMatch(
-      /^--batch 8 --image-size 4096 --mode forward-backward needs about .*: even --batch 1 does not fit: use a smaller --image-size$/,
+      /^--batch 8 --image-size 12000 --mode forward-backward needs about .*: even --batch 1 does not fit: use a smaller --image-size$/,
     );
   });
 
   it('on cuda and webgpu checks only the host part: the session lives on the GPU', () => {
-    const cpu = benchOptions({ model: { batch: 512 }, input: 'host' });
+    const cpu = benchOptions({ model: { batch: 2048 }, input: 'host' });
     expect(resourceProblem(cpu, machine)).toMatch(/GB of memory/);
     expect(resourceProblem({ ...cpu, ep: 'cuda' }, machine)).toBeUndefined();
     expect(resourceProblem({ ...cpu, model: { ...cpu.model, batch: 100_000 }, ep: 'cuda' }, machine)).toMatch(/GB of host memory/);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type AlexNetOptions, buildAlexNet, DEFAULT_OPTIONS, validateOptions } from '../../src/model/alexnet.js';
 import { convOutputSizes, MAX_ONNX_DATA_BYTES, minImageSize, parameterShapes, pool5Size, weightBytes } from '../../src/model/layers.js';
 import { estimateMemory, type MemoryPlan } from '../../src/model/memory.js';
+import { type OptimizerKind, optimizerSettings } from '../../src/model/optimizer.js';
 import { DEFAULT_TRAINING, type TrainingOptions } from '../../src/model/training.js';
 
 const opts = (o: Partial<AlexNetOptions> = {}): AlexNetOptions => ({ ...DEFAULT_OPTIONS, lrnImpl: 'decomposed', ...o });
@@ -61,7 +62,8 @@ describe('estimateMemory', () => {
     const e = estimateMemory(opts(), CPU_TRAINING, plan());
     expect(e.mode).toBe('forward-backward');
     expect(e.host).toBe(e.runtime + e.hostCopies);
-    expect(e.session).toBe(e.weights + e.activations + e.gradients);
+    expect(e.session).toBe(e.weights + e.activations + e.gradients + e.state);
+    expect(e.state).toBe(0);
     expect(e.total).toBe(e.host + e.session);
     expect(e.activations).toBeGreaterThan(e.weights);
   });
@@ -91,20 +93,103 @@ describe('estimateMemory', () => {
     expect(forward.total).toBeLessThan(backward.total);
   });
 
-  // peak RSS measured with onnxruntime-node's CPU EP: docs/benchmarks.md, "Memory estimate vs measured peak RSS"
+  describe('a training step', () => {
+    const step = (o: Partial<AlexNetOptions>, optimizer: OptimizerKind, t: Partial<TrainingOptions> = { wrt: 'all' }) =>
+      estimateMemory(
+        opts({ head: 'fc', ...o }),
+        { ...CPU_TRAINING, ...t },
+        {
+          ...plan({ modes: ['train-step'], input: 'host', fetch: 'sum' }),
+          optimizer: optimizerSettings(optimizer).settings,
+        },
+      );
+
+    it('holds forward-backward plus, per trained parameter, itself and its state fed, output as .next, and first on the host', () => {
+      const o = opts({ head: 'fc', batch: 16, imageSize: 64, classes: 10 });
+      const sgd = step(o, 'sgd');
+      const adamw = step(o, 'adamw');
+      const trained = weightBytes(o);
+      expect(adamw.mode).toBe('train-step');
+      expect(adamw.session).toBe(adamw.weights + adamw.activations + adamw.gradients + adamw.state);
+      expect(adamw.total).toBe(adamw.host + adamw.session);
+      // SGD with momentum: the parameter and its momentum, each as input and .next output, and first on the host
+      expect(sgd.state).toBeCloseTo(2 * 2 * trained, -3);
+      expect(adamw.hostCopies - sgd.hostCopies).toBeCloseTo(trained, -3);
+      // AdamW: the parameter, exp_avg and exp_avg_sq, and the full-size intermediates of its update on top
+      expect(adamw.state).toBeGreaterThan(2 * 3 * trained);
+      expect(adamw.total - sgd.total).toBeCloseTo(adamw.state - sgd.state + trained, -3);
+      // plain SGD has no state: the parameters alone
+      const plain = estimateMemory(
+        o,
+        { ...CPU_TRAINING, wrt: 'all' },
+        {
+          ...plan({ modes: ['train-step'], input: 'host', fetch: 'sum' }),
+          optimizer: optimizerSettings('sgd', { momentum: 0 }).settings,
+        },
+      );
+      expect(plain.state).toBeCloseTo(2 * trained, -3);
+    });
+
+    it('counts only the trained parameters (--wrt conv) and needs more than forward-backward', () => {
+      const all = step({}, 'adamw', { wrt: 'all' });
+      const conv = step({}, 'adamw', { wrt: 'conv' });
+      const convBytes = weightBytes(opts({ head: 'none' }));
+      const allBytes = weightBytes(opts({ head: 'fc' }));
+      // the state and the update's intermediates are in proportion to the trained bytes
+      expect(conv.state / convBytes).toBeCloseTo(all.state / allBytes, 6);
+      expect(conv.hostCopies - step({}, 'sgd', { wrt: 'conv' }).hostCopies).toBeCloseTo(convBytes, -3);
+      expect(all.state).toBeGreaterThan(conv.state);
+      const fb = estimateMemory(opts({ head: 'fc' }), CPU_TRAINING, plan({ input: 'host', fetch: 'sum' }));
+      expect(all.total).toBeGreaterThan(fb.total);
+    });
+
+    it('refuses a train-step plan without its optimizer', () => {
+      expect(() => estimateMemory(opts(), CPU_TRAINING, plan({ modes: ['train-step'] }))).toThrow(/optimizer/);
+    });
+  });
+
+  // peak RSS measured with onnxruntime-node's CPU EP (memory pattern off): docs/benchmarks.md, "Memory estimate vs measured peak RSS"
+  const banded = { lrnImpl: 'banded' as const };
   const measured: [Partial<AlexNetOptions>, Partial<MemoryPlan>, number][] = [
-    [{ batch: 1 }, { modes: ['forward'] }, 0.29],
-    [{ batch: 256 }, { modes: ['forward'] }, 5.85],
-    [{ batch: 128 }, { modes: ['forward'], input: 'host' }, 2.89],
-    [{ batch: 1, head: 'fc', imageSize: 760 }, { modes: ['forward'] }, 10.72],
-    [{ batch: 32 }, {}, 2.58],
-    [{ batch: 128 }, {}, 9.45],
-    [{ batch: 32, imageSize: 320 }, {}, 5.06],
-    [{ batch: 32, imageSize: 288, lrnImpl: 'op' }, {}, 3.4],
-    [{ batch: 16, head: 'fc', imageSize: 256 }, { modes: ['forward', 'forward-backward'] }, 4.16],
+    [{ ...banded, batch: 2 }, { modes: ['forward'] }, 0.271],
+    [{ ...banded, batch: 128 }, { modes: ['forward'] }, 0.936],
+    [{ ...banded, batch: 32, head: 'fc' }, { modes: ['forward'] }, 1.398],
+    [{ batch: 32 }, { modes: ['forward'] }, 0.847],
+    [{ batch: 1, head: 'fc', imageSize: 760, ...banded }, { modes: ['forward'] }, 10.727],
+    [{ ...banded, batch: 2 }, {}, 0.329],
+    [{ ...banded, batch: 96 }, {}, 1.77],
+    [{ ...banded, batch: 32, imageSize: 320 }, {}, 1.261],
+    [{ ...banded, batch: 32 }, { input: 'host', fetch: 'sum' }, 0.71],
+    [{ batch: 32 }, {}, 1.581],
+    [{ batch: 32, lrnImpl: 'op' }, {}, 1.118],
+    [{ ...banded, batch: 16, head: 'fc', imageSize: 256 }, { modes: ['forward', 'forward-backward'] }, 2.961],
   ];
   it.each(measured)('%o %o: at or above the measured %f GB, within 1.5x', (o, p, measuredGb) => {
     const ratio = total(o, p) / (measuredGb * 1e9);
+    expect(ratio).toBeGreaterThanOrEqual(1);
+    expect(ratio).toBeLessThanOrEqual(1.5);
+  });
+
+  // train's peak RSS (its defaults: --head fc, linear fc8, every parameter trained), same section of the docs
+  const trained: [Partial<AlexNetOptions>, OptimizerKind, number][] = [
+    [{ batch: 16, imageSize: 64 }, 'adamw', 1.532],
+    [{ batch: 16, imageSize: 64 }, 'sgd', 1.055],
+    [{ batch: 8, imageSize: 224 }, 'adamw', 4.017],
+    [{ batch: 8, imageSize: 224 }, 'sgd', 2.602],
+  ];
+  it.each(trained)('train-step %o %s: at or above the measured %f GB, within 1.5x', (o, optimizer, measuredGb) => {
+    const model = opts({ ...banded, head: 'fc', classes: 10, fc8Relu: false, ...o });
+    const e = estimateMemory(
+      model,
+      { ...CPU_TRAINING, wrt: 'all' },
+      {
+        modes: ['train-step'],
+        input: 'host',
+        fetch: 'sum',
+        optimizer: optimizerSettings(optimizer).settings,
+      },
+    );
+    const ratio = e.total / (measuredGb * 1e9);
     expect(ratio).toBeGreaterThanOrEqual(1);
     expect(ratio).toBeLessThanOrEqual(1.5);
   });
