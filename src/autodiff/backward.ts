@@ -11,7 +11,29 @@ export interface BackwardOptions {
   wrt: string[];
   /** Per-operator rule overrides (e.g. the mask-based MaxPool gradient for WebGPU). */
   rules?: Record<string, GradRule>;
+  /** Groups of forward nodes differentiated as one (`CompositeGrad`). */
+  composites?: CompositeGrad[];
+  /** Rules for single nodes by name, over `rules` (e.g. a ReLU whose mask a later gradient already applies). */
+  nodeRules?: Record<string, GradRule>;
 }
+
+/**
+ * A group of forward nodes differentiated as one: the backward pass sees a single node from `input` to `output` and
+ * asks `rule` for its gradient (`I(0)` = input, `O(0)` = output), instead of differentiating the nodes one by one.
+ * For a formula whose closed-form gradient takes fewer ops than its pieces' gradients (the banded LRN).
+ */
+export interface CompositeGrad {
+  /** The group's name: its backward nodes are named `<name>.grad.<step>`. */
+  name: string;
+  /** The forward nodes it stands for, by name; no value computed inside the group may be read outside it. */
+  nodes: string[];
+  input: string;
+  output: string;
+  rule: GradRule;
+}
+
+/** The op type of the one node that stands for a `CompositeGrad` while the backward pass walks the graph. */
+const COMPOSITE_OP = 'Composite';
 
 /** The suffix of gradient values: `conv1.weight_grad` is the gradient of `conv1.weight`. */
 export const GRAD_SUFFIX = '_grad';
@@ -38,7 +60,10 @@ export function isBackwardNode(name: string): boolean {
  */
 export function addBackward(b: GraphBuilder, options: BackwardOptions): string[] {
   const rules = { ...GRAD_RULES, ...options.rules };
-  const forward = [...b.nodes];
+  const composites = new Map((options.composites ?? []).map((c) => [c.name, c]));
+  const ruleOf = (n: Node): GradRule | undefined =>
+    n.opType === COMPOSITE_OP ? composites.get(n.name)?.rule : (options.nodeRules?.[n.name] ?? rules[n.opType]);
+  const forward = collapse([...b.nodes], [...composites.values()]);
   const wrt = new Set(options.wrt);
   for (const w of wrt) b.typeOf(w);
 
@@ -54,7 +79,7 @@ export function addBackward(b: GraphBuilder, options: BackwardOptions): string[]
   // A node that computes a wrt value itself (not only from one) sends no gradient further back.
   const visited = forward.filter((n) => n.outputs.some(active) && n.inputs.some(active));
   for (const n of visited) {
-    if (!rules[n.opType]) {
+    if (!ruleOf(n)) {
       throw new Error(
         `no gradient rule for operator ${n.opType} (node ${n.name}); rules exist for: ${Object.keys(rules).sort().join(', ')}`,
       );
@@ -87,7 +112,7 @@ export function addBackward(b: GraphBuilder, options: BackwardOptions): string[]
   };
 
   for (const node of [...visited].reverse()) {
-    const rule = rules[node.opType]!;
+    const rule = ruleOf(node)!;
     if (rule.readsOutput1) b.ensureOutputs(node, 2, [rule.readsOutput1]);
     for (const out of node.outputs) if (active(out)) sumContributions(out);
     const ctx = context(b, node, active, partialName);
@@ -99,6 +124,30 @@ export function addBackward(b: GraphBuilder, options: BackwardOptions): string[]
   return options.wrt.map((w) => {
     sumContributions(w);
     return gradName(w);
+  });
+}
+
+/**
+ * `nodes` with each composite's nodes replaced by one node from its input to its output, where its output is made.
+ * A composite whose inside value is read outside it is an error: its gradient would miss that reader's contribution.
+ */
+function collapse(nodes: Node[], composites: CompositeGrad[]): Node[] {
+  if (!composites.length) return nodes;
+  const owner = new Map(composites.flatMap((c) => c.nodes.map((name) => [name, c] as const)));
+  for (const c of composites) {
+    const members = nodes.filter((n) => owner.get(n.name) === c);
+    if (members.length !== c.nodes.length || !members.some((n) => n.outputs.includes(c.output)))
+      throw new Error(`composite gradient ${c.name}: its nodes (${c.nodes.join(', ')}) or its output ${c.output} are not in the graph`);
+    const inside = new Set(members.flatMap((n) => n.outputs).filter((v) => v !== c.output));
+    const reader = nodes.find((n) => owner.get(n.name) !== c && n.inputs.some((v) => inside.has(v)));
+    if (reader) throw new Error(`composite gradient ${c.name}: node ${reader.name} reads a value computed inside it`);
+  }
+  return nodes.flatMap((n) => {
+    const c = owner.get(n.name);
+    if (!c) return [n];
+    return n.outputs.includes(c.output)
+      ? [{ name: c.name, opType: COMPOSITE_OP, inputs: [c.input], outputs: [c.output], attributes: {} }]
+      : [];
   });
 }
 

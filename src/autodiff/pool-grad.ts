@@ -37,9 +37,9 @@ export const MAXPOOL_MASK_RULE: GradRule = { grad: (g) => maxPoolGradMask(g) };
 /**
  * `match`: the forward MaxPool has no `Indices` output, so ORT's CPU EP runs its fast (NCHWc) pooling kernel rather
  * than the scalar kernel that writes indices. The backward finds each window's argmax itself: for each window
- * offset, from the last to the first, where the strided slice of the input equals the pooled max, that offset's
- * flat position replaces the one found so far (so the first match wins); then one ScatterElements (add) per
- * (image, channel) row. Indices are int32 (a plane's positions), half the traffic of int64.
+ * offset, from the last to the first, where the input's elements at that offset (`windowSlicer`) equal the pooled
+ * max, that offset's flat position replaces the one found so far (so the first match wins); then one
+ * ScatterElements (add) per (image, channel) row. Indices are int32 (a plane's positions), half the traffic of int64.
  */
 export const MAXPOOL_MATCH_RULE: GradRule = {
   grad: (g) => {
@@ -50,13 +50,11 @@ export const MAXPOOL_MATCH_RULE: GradRule = {
       for (let p = 0; p < oh; p++) for (let q = 0; q < ow; q++) v.push((sh * p + i) * w + sw * q + j);
       return b.constant('int32', [oh, ow], v);
     };
+    const window = windowSlicer(g, { kh, kw, sh, sw, oh, ow });
     let index = position(kh - 1, kw - 1);
     for (let k = kh * kw - 2; k >= 0; k--) {
       const [i, j] = [Math.floor(k / kw), k % kw];
-      const ends = b.int64s([i + sh * (oh - 1) + 1, j + sw * (ow - 1) + 1]);
-      const steps = b.int64s([sh, sw]);
-      const window = b.op1('Slice', [g.I(0), b.int64s([i, j]), ends, b.int64s([2, 3]), steps], {}, { name: g.name(`win${i}${j}`) });
-      const isMax = b.op1('Equal', [window, g.O(0)], {}, { name: g.name(`eq${i}${j}`) });
+      const isMax = b.op1('Equal', [window(i, j), g.O(0)], {}, { name: g.name(`eq${i}${j}`) });
       index = b.op1('Where', [isMax, position(i, j), index], {}, { name: g.name(`idx${i}${j}`) });
     }
     const rows = (v: string, cols: number, step: string): string =>
@@ -71,6 +69,40 @@ export const MAXPOOL_MATCH_RULE: GradRule = {
     reshapeLike(b, scattered, g.I(0), g.name('d0'), g.GI(0));
   },
 };
+
+/**
+ * The input's elements at window offset (i, j) of every window, `[N, C, oh, ow]`, as an unstrided Slice of one of the
+ * input's sh x sw phase planes (`X[u::sh, v::sw]`, one strided Slice each, made once): ORT's CPU Slice copies strided
+ * elements one at a time and contiguous rows whole, so four strided planes and short row copies cost less than a
+ * strided Slice per offset (3x3/2: eight). docs/benchmarks.md, "CPU forward-backward against TensorFlow".
+ */
+function windowSlicer(
+  g: GradContext,
+  s: { kh: number; kw: number; sh: number; sw: number; oh: number; ow: number },
+): (i: number, j: number) => string {
+  const b = g.b;
+  const { kh, kw, sh, sw, oh, ow } = s;
+  const planes = new Map<string, { value: string; rows: number; cols: number }>();
+  const plane = (u: number, v: number) => {
+    const key = `${u}${v}`;
+    if (!planes.has(key)) {
+      // the rows and columns this phase's offsets (u, u + sh, ... below kh) reach
+      const [rows, cols] = [Math.floor((kh - 1 - u) / sh) + oh, Math.floor((kw - 1 - v) / sw) + ow];
+      const ends = b.int64s([u + sh * (rows - 1) + 1, v + sw * (cols - 1) + 1]);
+      const args = [g.I(0), b.int64s([u, v]), ends, b.int64s([2, 3]), b.int64s([sh, sw])];
+      const value = sh === 1 && sw === 1 ? g.I(0) : b.op1('Slice', args, {}, { name: g.name(`phase${key}`) });
+      planes.set(key, { value, rows, cols });
+    }
+    return planes.get(key)!;
+  };
+  return (i, j) => {
+    const [di, dj] = [Math.floor(i / sh), Math.floor(j / sw)];
+    const p = plane(i % sh, j % sw);
+    if (p.value !== g.I(0) && di === 0 && dj === 0 && p.rows === oh && p.cols === ow) return p.value;
+    const args = [p.value, b.int64s([di, dj]), b.int64s([di + oh, dj + ow]), b.int64s([2, 3])];
+    return b.op1('Slice', args, {}, { name: g.name(`win${i}${j}`) });
+  };
+}
 
 /** The MaxPool gradient rule for a `--maxpool-grad` choice. */
 export function maxPoolGradRule(choice: 'scatter' | 'mask' | 'match'): GradRule {

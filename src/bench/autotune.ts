@@ -80,7 +80,10 @@ export function tunedKeys(o: BenchOptions): FormulationKey[] {
   );
 }
 
-/** A formulation's candidates for a run: the table's choices that `unsupported` does not refuse here, the run's own first. */
+/**
+ * A formulation's candidates for a run: the table's choices that `unsupported` does not refuse here (among them those the
+ * table's `cannotRun` names for this EP and runtime), the run's own first.
+ */
 export function candidatesOf(o: BenchOptions, key: FormulationKey): string[] {
   const current = formulationOfOptions(o.model, o.training)[key];
   const choices: string[] = [current, ...FORMULATIONS[key].choices.filter((c) => c !== current)];

@@ -10,6 +10,7 @@ import {
   formulationFor,
   formulationFromMetadata,
   formulationReport,
+  knownFailure,
 } from '../model/formulation.js';
 import { MAX_ONNX_DATA_BYTES, weightBytes } from '../model/layers.js';
 import { estimateMemory } from '../model/memory.js';
@@ -98,35 +99,27 @@ export function plannedFormulation(o: BenchOptions): FormulationReport {
   return formulationReport(formulationOfOptions(o.model, o.training), withGradients, o.model.dropout);
 }
 
-const NODE_CRASH = "it crashes onnxruntime-node's WebGPU EP (a segmentation fault in the training graph's session)";
-
 /**
- * Training-graph choices the WebGPU EP cannot run, found by running them (Dawn over lavapipe, 2026-11-23): the scatter
- * MaxPool gradient's `Indices` output (the run fails); and, on onnxruntime-node only, the MatMul weight gradient and
- * the match MaxPool gradient, with which the process ends in a segmentation fault while the session is created or
- * first run. onnxruntime-web's WebGPU build runs those two, and their nodes alone run on both, so autotune's slices
- * would not find the crash out.
+ * The line refusing a formulation choice the formulation table knows not to run on this EP and runtime (its
+ * `cannotRun`: on WebGPU, the scatter MaxPool gradient everywhere, the MatMul weight gradient and the match MaxPool
+ * gradient on onnxruntime-node), or undefined.
  */
-const WEBGPU_CANNOT_RUN: { key: FormulationKey; choice: string; runtimes: readonly string[]; why: string }[] = [
-  { key: 'maxpoolGrad', choice: 'scatter', runtimes: ['node', 'web', 'browser'], why: "WebGPU's MaxPool has no Indices output" },
-  { key: 'convWeightGrad', choice: 'matmul', runtimes: ['node'], why: NODE_CRASH },
-  { key: 'maxpoolGrad', choice: 'match', runtimes: ['node'], why: NODE_CRASH },
-];
-
-/** The line refusing a training graph on `webgpu` that `WEBGPU_CANNOT_RUN` names, or undefined. */
-function webGpuCannotRun(o: BenchOptions): string | undefined {
+function knownToFail(o: BenchOptions): string | undefined {
   const planned = plannedFormulation(o) as Record<string, string | null>;
-  const refused = WEBGPU_CANNOT_RUN.find((r) => r.runtimes.includes(o.runtime) && planned[FORMULATIONS[r.key].json] === r.choice);
-  if (!refused) return undefined;
-  const k = refused.key;
-  return `--${FORMULATIONS[k].option} ${refused.choice} cannot run on webgpu: ${refused.why}; use ${FORMULATIONS[k].auto.webgpu} (or auto)`;
+  for (const k of FORMULATION_KEYS) {
+    const choice = planned[FORMULATIONS[k].json];
+    const failure = choice ? knownFailure(k, choice, o.runtime, o.ep) : undefined;
+    if (failure)
+      return `--${FORMULATIONS[k].option} ${choice} cannot run on ${o.ep}: ${failure.why}; use ${FORMULATIONS[k].auto[o.ep]} (or auto)`;
+  }
+  return undefined;
 }
 
 /**
  * Combinations that cannot run, found before building anything. onnxruntime-web's WebGPU build has no kernel for the
  * training graph's Dropout op (the one with a mask output): session creation fails with "Provider type for Dropout
  * node ... is not set"; `--dropout-impl decomposed` (the automatic choice there) avoids the op. The other choices
- * WebGPU cannot run are in `WEBGPU_CANNOT_RUN`.
+ * known not to run are in the formulation table (`knownToFail`).
  */
 export function unsupported(o: BenchOptions): string | undefined {
   if (o.tf32 && (o.runtime !== 'node' || o.ep !== 'cuda')) return '--tf32 is a CUDA EP setting: it needs --runtime node --ep cuda';
@@ -135,10 +128,9 @@ export function unsupported(o: BenchOptions): string | undefined {
       ? "--profile-method profiler does not work on the CUDA EP: ONNX Runtime's profiler in this build times each kernel's launch on the host, not its run on the GPU (no CUPTI); use prefix"
       : '--profile-method profiler needs --runtime node: onnxruntime-web keeps its profile inside the WebAssembly file system (in Node and in the browser); use prefix';
   }
-  if (o.ep !== 'webgpu' || !o.modes.includes('forward-backward')) return undefined;
-  const cannot = webGpuCannotRun(o);
+  const cannot = knownToFail(o);
   if (cannot) return cannot;
-  if (o.runtime === 'node') return undefined;
+  if (o.ep !== 'webgpu' || !o.modes.includes('forward-backward') || o.runtime === 'node') return undefined;
   if (plannedFormulation(o).dropout_impl === 'op')
     return "onnxruntime-web's WebGPU build has no kernel for the training graph's Dropout op: use --dropout-impl decomposed (or auto)";
   return undefined;

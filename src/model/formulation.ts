@@ -1,4 +1,4 @@
-import type { Ep } from '../common/eps.js';
+import type { Ep, RuntimeName } from '../common/eps.js';
 import { writtenByAlexnetOnnx } from './names.js';
 
 /**
@@ -10,8 +10,9 @@ import { writtenByAlexnetOnnx } from './names.js';
  * WebGPU build has no training-mode Dropout kernel; on the CPU EP (and wasm, which runs the same kernels) the
  * MatMul weight gradient and the Conv data gradient measured faster, and the banded LRN on the CPU EP, the decomposed
  * one on wasm (docs/benchmarks.md, "Graph formulations: what `auto` is based on"); the `match` MaxPool gradient
- * measured no faster than `scatter` on either, so the table does not pick it (autotune may). CUDA keeps cuDNN's LRN,
- * the Conv weight gradient and ConvTranspose until they are measured on a GPU.
+ * measured within noise of `scatter` on the CPU EP (ahead at batch 8, even at 32) and no faster on wasm, so the table
+ * keeps `scatter` and autotune picks per machine (docs/benchmarks.md, "CPU forward-backward against TensorFlow").
+ * CUDA keeps cuDNN's LRN, the Conv weight gradient and ConvTranspose until they are measured on a GPU.
  */
 interface FormulationSpec<C extends string> {
   /** The command-line option, without dashes. */
@@ -35,7 +36,18 @@ interface FormulationSpec<C extends string> {
   describe: string;
   /** What a model file that lacks the metadata key was written with (files from before the option existed). */
   legacy: C | 'unknown';
+  /** Per choice, where it is known not to run: `bench` refuses it there and autotune does not offer it. */
+  cannotRun?: Partial<Record<C, readonly KnownFailure[]>>;
 }
+
+/** An EP (on some runtimes) where a formulation choice is known not to run, and why. */
+export interface KnownFailure {
+  ep: Ep;
+  runtimes: readonly RuntimeName[];
+  why: string;
+}
+
+const NODE_WEBGPU_CRASH = "it crashes onnxruntime-node's WebGPU EP (a segmentation fault in the training graph's session)";
 
 /** Keeps the option name's literal type (yargs types each option by its name) and checks the rest against `C`. */
 const spec = <C extends string, const O extends string>(s: FormulationSpec<C> & { option: O }): FormulationSpec<C> & { option: O } => s;
@@ -83,6 +95,13 @@ export const FORMULATIONS = {
     describe:
       'MaxPool gradient: scatter (Indices + ScatterElements add), mask (no Indices output; for WebGPU) or match (no Indices: the first input equal to the max, found in the backward, + ScatterElements add; CPU kernels: it crashes the WebGPU EP)',
     legacy: 'unknown',
+    // found by running them (Dawn over lavapipe, 2026-11-23): `scatter` fails to run; on onnxruntime-node `match` ends
+    // the process while its session is created or first run. onnxruntime-web's WebGPU build runs `match`, and its
+    // nodes alone run on both, so autotune's slices would not find the crash out: it is refused by name.
+    cannotRun: {
+      scatter: [{ ep: 'webgpu', runtimes: ['node', 'web', 'browser'], why: "WebGPU's MaxPool has no Indices output" }],
+      match: [{ ep: 'webgpu', runtimes: ['node'], why: NODE_WEBGPU_CRASH }],
+    },
   }),
   convWeightGrad: spec({
     option: 'conv-weight-grad',
@@ -97,6 +116,8 @@ export const FORMULATIONS = {
     describe:
       'conv weight gradients: conv (transposed Conv) or matmul (a MatMul per kernel offset where >= 16 input channels; faster on CPU)',
     legacy: 'unknown',
+    // a segmentation fault on onnxruntime-node's WebGPU EP (as `match` above); onnxruntime-web's runs it
+    cannotRun: { matmul: [{ ep: 'webgpu', runtimes: ['node'], why: NODE_WEBGPU_CRASH }] },
   }),
   convDataGrad: spec({
     option: 'conv-data-grad',
@@ -163,6 +184,12 @@ export function formulationFor(ep: Ep, chosen: Partial<Record<FormulationKey, st
     }
     return c;
   }) as Formulation;
+}
+
+/** Why `choice` of formulation `key` is known not to run on `ep` with `runtime` (the table's `cannotRun`), or undefined. */
+export function knownFailure(key: FormulationKey, choice: string, runtime: RuntimeName, ep: Ep): KnownFailure | undefined {
+  const failures = (FORMULATIONS[key] as FormulationSpec<string>).cannotRun?.[choice] ?? [];
+  return failures.find((f) => f.ep === ep && f.runtimes.includes(runtime));
 }
 
 /** `decomposed on cpu, wasm, webgpu; op on cuda (why)`: what `auto` means for one formulation, for `--help`. */

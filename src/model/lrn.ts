@@ -1,3 +1,5 @@
+import type { CompositeGrad } from '../autodiff/backward.js';
+import { emitGI } from '../autodiff/context.js';
 import type { GraphBuilder } from '../onnx/builder.js';
 import { channelWindowSum } from '../onnx/compose.js';
 import { attr } from '../onnx/types.js';
@@ -21,7 +23,7 @@ export interface LrnParams {
  *   within the window), and, for beta 0.75, x / (sqrt(n) * sqrt(sqrt(n))) in place of Pow, whose CPU kernel is several
  *   times slower than two square roots (docs/benchmarks.md, "LRN and MaxPool gradient formulations"). The 1x1 Conv is a
  *   plain GEMM over channels, where the [size x 1] Conv has a single input channel and vectorizes poorly. Its gradient
- *   is a Conv again (the band is symmetric) plus elementwise ops.
+ *   is the closed form of `lrnGradients`, a Conv again plus five elementwise ops.
  */
 export function lrn(b: GraphBuilder, x: string, name: string, p: LrnParams, impl: LrnImpl): string {
   const size = 2 * p.depthRadius + 1;
@@ -62,4 +64,46 @@ function bandedWindow(b: GraphBuilder, x: string, radius: number, scale: number,
   const w = b.constant('float32', [channels, channels, 1, 1], weight);
   const biases = b.constant('float32', [channels], Array(channels).fill(bias));
   return b.op1('Conv', [x, w, biases], { kernel_shape: attr.ints([1, 1]) }, { name });
+}
+
+/**
+ * The banded LRNs of a graph as composite gradients, each in closed form, with N = bias + band(x^2) and y = x * N^-beta:
+ * dx = dy * N^-beta - x * band'(dy * y / N), band' = 2 * beta * band transposed. That is one Conv and five elementwise
+ * ops, where differentiating the forward ops one by one writes about fifteen (square, root, power, quotient and their
+ * sums). The forward's N and N^beta (or N^-beta) are reused. Found by the node names `lrn` gives them.
+ */
+export function lrnGradients(b: GraphBuilder): CompositeGrad[] {
+  const byName = new Map(b.nodes.map((n) => [n.name, n]));
+  const found: CompositeGrad[] = [];
+  for (const out of b.nodes) {
+    const [square, norm, pow] = ['square', 'norm', 'pow'].map((step) => byName.get(`${out.name}.${step}`));
+    if (!square || !norm || !pow || norm.opType !== 'Conv' || !(out.opType === 'Div' || out.opType === 'Mul')) continue;
+    // beta 0.75: y = x / (sqrt(N) * sqrt(sqrt(N))); otherwise y = x * Pow(N, -beta)
+    const roots = out.opType === 'Div' ? [`${out.name}.sqrt`, `${out.name}.sqrt2`] : [];
+    const beta = out.opType === 'Div' ? 0.75 : -b.constantValues(pow.inputs[1]!)![0]!;
+    const x = square.inputs[0]!;
+    const [n, power] = [norm.outputs[0]!, pow.outputs[0]!];
+    const c = b.staticShape(norm.inputs[1]!)[0]!;
+    const band = b.constantValues(norm.inputs[1]!)!;
+    const backBand: number[] = [];
+    for (let i = 0; i < c; i++) for (let o = 0; o < c; o++) backBand.push(2 * beta * band[o * c + i]!);
+    found.push({
+      name: out.name,
+      nodes: [square.name, norm.name, ...roots, pow.name, out.name],
+      input: x,
+      output: out.outputs[0]!,
+      rule: {
+        grad: (g) => {
+          const [y, dy] = [g.O(0), g.GO(0)];
+          const direct = g.b.op1(out.opType, [dy, power], {}, { name: g.name('direct') });
+          const ratio = g.b.op1('Div', [g.b.op1('Mul', [dy, y], {}, { name: g.name('dy_y') }), n], {}, { name: g.name('ratio') });
+          // named after the LRN rather than numbered: its name then does not depend on the nodes built before it
+          const weight = g.b.initializer(g.name('band'), 'float32', [c, c, 1, 1], Float32Array.from(backBand));
+          const cross = g.b.op1('Conv', [ratio, weight], { kernel_shape: attr.ints([1, 1]) }, { name: g.name('window') });
+          emitGI(g, 0, 'Sub', [direct, g.b.op1('Mul', [x, cross], {}, { name: g.name('coupled') })]);
+        },
+      },
+    });
+  }
+  return found;
 }

@@ -84,13 +84,23 @@ export function finalLayer(head: string | undefined): string {
 const LAYER = new RegExp(`^(conv\\d+|lrn\\d+|pool\\d+|fc\\d+|flatten|${LOSS}|${GRAD_SQ_SUM}|${OPTIMIZER_LAYER})`);
 
 /**
+ * A backward Conv that ONNX Runtime rewrote into its NCHWc layout is named after the value it writes:
+ * `pool1_grad_nchwc` writes the gradient of `pool1`, so it is the data gradient of the conv layer that reads `pool1`,
+ * the next one (conv2); `conv3_grad_nchwc` is conv4's.
+ */
+const RENAMED_DATA_GRAD = /^(conv|pool)(\d+)_grad_nchwc/;
+
+/**
  * The layer and direction of a node, from the node names alexnet-onnx writes (`conv2.conv`, `lrn1`,
  * `pool1.grad.scatter`, `conv2_grad.sum`, `conv1.weight_grad.sum_sq`, ...). ONNX Runtime renames nodes it fuses or
- * inserts: `<name>_nchwc` keeps the layer; reorders, copies and other inserted nodes are reported as `(runtime)`.
- * A node named after `output` belongs to the model's last layer (`finalLayer`).
+ * inserts: `<name>_nchwc` keeps the layer (a backward Conv's name is its output's: `RENAMED_DATA_GRAD`); reorders,
+ * copies and other inserted nodes are reported as `(runtime)`. A node named after `output` belongs to the model's last
+ * layer (`finalLayer`).
  */
 export function layerOf(node: string, final: string): { layer: string; backward: boolean } {
   const backward = isBackwardNode(node);
+  const renamed = RENAMED_DATA_GRAD.exec(node);
+  if (renamed) return { layer: `conv${Number(renamed[2]) + 1}`, backward: true };
   if (node.startsWith(GRAD_SQ_SUM) || (node.includes(GRAD_SUFFIX) && node.endsWith(SUM_SQ_SUFFIX)))
     return { layer: GRAD_SQ_SUM, backward: true };
   const name = node.startsWith(OUTPUT) ? final + node.slice(OUTPUT.length) : node;

@@ -2,10 +2,12 @@ import { addAll, addBackward } from '../autodiff/backward.js';
 import type { GradRule } from '../autodiff/context.js';
 import { convGradRule } from '../autodiff/conv-grad.js';
 import { maxPoolGradRule } from '../autodiff/pool-grad.js';
+import { reluPoolFold } from '../autodiff/relu-fold.js';
 import { attr } from '../onnx/types.js';
 import { type AlexNetGraph, type AlexNetOptions, buildAlexNet } from './alexnet.js';
 import { assembleModel, type BuiltModel } from './built.js';
 import { type BackwardFormulation, backwardMetadata, EXPORT_FORMULATION, type Formulation } from './formulation.js';
+import { lrnGradients } from './lrn.js';
 import { GRAD_SQ_SUM, IMAGES, LABELS, LOSS, SUM_SQ_SUFFIX } from './names.js';
 
 /** `l2` = 0.5 * sum(output^2), tf.nn.l2_loss as in the seeds; `softmax-cross-entropy` = mean CE over `labels` (seed 004). */
@@ -87,11 +89,12 @@ export function addTrainingGraph(options: AlexNetOptions, training: TrainingOpti
     loss = b.op('SoftmaxCrossEntropyLoss', [net.output, labels], { reduction: attr.string('mean') }, { name: LOSS, outputs: [LOSS] })[0]!;
   }
   const wrt = training.wrt === 'all' ? [...net.convParams, ...net.fcParams] : net.convParams;
-  const rules: Record<string, GradRule> = {
-    MaxPool: maxPoolGradRule(training.maxpoolGrad),
-    Conv: convGradRule(training.convWeightGrad, training.convDataGrad),
-  };
-  const grads = addBackward(b, { loss, wrt, rules });
+  const poolRule = maxPoolGradRule(training.maxpoolGrad);
+  const rules: Record<string, GradRule> = { MaxPool: poolRule, Conv: convGradRule(training.convWeightGrad, training.convDataGrad) };
+  // the banded LRN's closed-form gradient, and the ReLU masks of conv1, conv2 and conv5 applied on the pooled tensors
+  const composites = lrnGradients(b);
+  const nodeRules = reluPoolFold(b, composites, poolRule);
+  const grads = addBackward(b, { loss, wrt, rules, composites, nodeRules });
   return { net, loss, wrt, grads };
 }
 

@@ -1,10 +1,10 @@
 import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { addBackward } from '../../src/autodiff/backward.js';
+import { addBackward, type CompositeGrad } from '../../src/autodiff/backward.js';
 import type { GradRule } from '../../src/autodiff/context.js';
 import { convGradRule } from '../../src/autodiff/conv-grad.js';
 import { MAXPOOL_MASK_RULE, MAXPOOL_MATCH_RULE } from '../../src/autodiff/pool-grad.js';
-import { type LrnParams, lrn } from '../../src/model/lrn.js';
+import { type LrnParams, lrn, lrnGradients } from '../../src/model/lrn.js';
 import { Random } from '../../src/model/random.js';
 import { GraphBuilder } from '../../src/onnx/builder.js';
 import { channelWindowSum } from '../../src/onnx/compose.js';
@@ -29,6 +29,8 @@ interface Case {
   /** The graph computes the loss itself (e.g. SoftmaxCrossEntropyLoss) instead of the R-weighted l2. */
   isLoss?: boolean;
   rules?: Record<string, GradRule>;
+  /** Groups of nodes differentiated as one, found in the built forward graph. */
+  composites?: (b: GraphBuilder) => CompositeGrad[];
   extraFeeds?: Record<string, ort.Tensor>;
   eps?: number;
 }
@@ -49,6 +51,13 @@ function fill(input: Input, rng: Random): Float32Array {
   return data;
 }
 
+/** The banded LRN's closed-form gradient, checked to be found (one per LRN) so that the case cannot pass without it. */
+function expectOneLrn(b: GraphBuilder): CompositeGrad[] {
+  const found = lrnGradients(b);
+  expect(found.map((c) => c.name)).toEqual(['lrn']);
+  return found;
+}
+
 async function check(c: Case): Promise<void> {
   const rng = new Random(11, 'fd');
   const b = new GraphBuilder('fd');
@@ -67,7 +76,7 @@ async function check(c: Case): Promise<void> {
       { name: 'loss_value' },
     );
   }
-  const grads = addBackward(b, { loss, wrt: names, rules: c.rules });
+  const grads = addBackward(b, { loss, wrt: names, rules: c.rules, composites: c.composites?.(b) });
   b.output(loss);
   grads.forEach((g) => b.output(g));
   const session = await ort.InferenceSession.create(
@@ -173,9 +182,11 @@ describe('finite differences agree with every gradient rule', () => {
     ['radius 2, beta 0.75: Sqrt/Div', { depthRadius: 2, bias: 2, alpha: 0.1, beta: 0.75 }],
     ['radius 4, beta 0.75: Sqrt/Div', { depthRadius: 4, bias: 1, alpha: 0.05, beta: 0.75 }],
     ['radius 2, beta 0.6: Pow', { depthRadius: 2, bias: 1.5, alpha: 0.1, beta: 0.6 }],
-  ])('LRN banded (banded 1x1 Conv with bias, %s)', (_, params) =>
-    check({ inputs: [{ name: 'x', shape: [2, 12, 3, 3] }], build: (b, [x]) => lrn(b, x!, 'lrn', params, 'banded') }),
-  );
+  ])('LRN banded (banded 1x1 Conv with bias, %s), op by op and in closed form', async (_, params) => {
+    const build = (b: GraphBuilder, [x]: string[]): string => lrn(b, x!, 'lrn', params, 'banded');
+    await check({ inputs: [{ name: 'x', shape: [2, 12, 3, 3] }], build });
+    await check({ inputs: [{ name: 'x', shape: [2, 12, 3, 3] }], build, composites: expectOneLrn });
+  });
 
   it('Sqrt and Div (numerator and a broadcast denominator)', () =>
     check({

@@ -14,11 +14,11 @@ import { attr, numElements } from '../../src/onnx/types.js';
  */
 const CHOICES = ['scatter', 'mask', 'match'] as const;
 
-async function poolGradient(choice: (typeof CHOICES)[number], shape: number[], x: Float32Array, r: Float32Array) {
+async function poolGradient(choice: (typeof CHOICES)[number], shape: number[], x: Float32Array, r: Float32Array, kernel = 3, stride = 2) {
   const b = new GraphBuilder('pool');
   const input = b.input('x', { dtype: 'float32', shape });
   const relu = b.op1('Relu', [input]);
-  const y = b.op1('MaxPool', [relu], { kernel_shape: attr.ints([3, 3]), strides: attr.ints([2, 2]) });
+  const y = b.op1('MaxPool', [relu], { kernel_shape: attr.ints([kernel, kernel]), strides: attr.ints([stride, stride]) });
   const weights = b.initializer('R', 'float32', b.staticShape(y), r.subarray(0, numElements(b.staticShape(y))));
   // the offset keeps the gradient of all-zero windows nonzero
   const loss = b.op1('ReduceSumSquare', [b.op1('Add', [b.op1('Mul', [y, weights]), b.scalar(1)])], { keepdims: attr.int(0) });
@@ -49,6 +49,24 @@ describe('MaxPool gradients', () => {
       const scale = Math.max(...scatter!.grad.map(Math.abs));
       expect(Math.max(...other.grad.map((v, i) => Math.abs(v - scatter!.grad[i]!)))).toBeLessThan(1e-6 * scale);
     }
+  });
+
+  // match reads its windows from the input's phase planes: one plane per offset (stride = kernel), the input itself
+  // (stride 1), planes wider than the windows (kernel > stride)
+  it.each([
+    [2, 1],
+    [3, 3],
+    [4, 2],
+  ])('scatter and match agree with kernel %i, stride %i', async (kernel, stride) => {
+    const shape = [2, 3, 10, 11];
+    const rng = new Random(4, 'pool-geometry');
+    const x = Float32Array.from({ length: numElements(shape) }, () => rng.normal() - 0.5);
+    const r = Float32Array.from({ length: numElements(shape) }, () => rng.normal());
+    const scatter = await poolGradient('scatter', shape, x, r, kernel, stride);
+    const match = await poolGradient('match', shape, x, r, kernel, stride);
+    const scale = Math.max(...scatter.grad.map(Math.abs));
+    expect(scale).toBeGreaterThan(0);
+    expect(Math.max(...match.grad.map((v, i) => Math.abs(v - scatter.grad[i]!)))).toBeLessThan(1e-6 * scale);
   });
 
   it('match leaves the forward MaxPool without an Indices output (its CPU kernel is the slow one)', async () => {

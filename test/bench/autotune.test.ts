@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { autotune, autotuneProblem, cacheKey, candidatesOf, fastest, tunedKeys } from '../../src/bench/autotune.js';
 import { defaultCacheFile, readCache } from '../../src/bench/autotune-cache.js';
 import type { Candidate, MeasureChoice, Measured } from '../../src/bench/autotune-measure.js';
-import { type BenchRequest, benchOptions } from '../../src/bench/options.js';
+import { type BenchRequest, benchOptions, unsupported } from '../../src/bench/options.js';
 import type { BenchOptions } from '../../src/bench/types.js';
 import { FORMULATION_KEYS, FORMULATIONS, type FormulationKey, formulationFor } from '../../src/model/formulation.js';
 import { formulationOfOptions } from '../../src/model/training.js';
@@ -99,6 +99,11 @@ describe('autotune with a fake timer', () => {
     expect(candidatesOf(node, 'convWeightGrad')).toEqual(['conv']);
     expect(candidatesOf(web, 'convWeightGrad')).toContain('matmul');
     expect(tunedKeys(node)).toContain('convWeightGrad');
+    // the formulation table's cannotRun, as bench refuses a choice given on the command line
+    expect(unsupported(benchOptions({ ep: 'webgpu', formulation: { convWeightGrad: 'matmul' } }))).toMatch(
+      /^--conv-weight-grad matmul cannot run on webgpu: it crashes onnxruntime-node's WebGPU EP .*; use conv \(or auto\)$/,
+    );
+    expect(unsupported(benchOptions({ ep: 'webgpu', modes: ['forward'], formulation: { convWeightGrad: 'matmul' } }))).toBeUndefined();
   });
 
   it('prefers a candidate that keeps every node on the EP, and passes over one that failed', () => {

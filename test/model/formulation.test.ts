@@ -10,6 +10,7 @@ import {
   formulationFor,
   formulationFromMetadata,
   formulationReport,
+  knownFailure,
 } from '../../src/model/formulation.js';
 import { buildTrainingModel, DEFAULT_TRAINING, formulationOfOptions, withFormulation } from '../../src/model/training.js';
 
@@ -98,5 +99,27 @@ describe('the formulation table', () => {
       conv_weight_grad: 'unknown',
       conv_data_grad: 'unknown',
     });
+  });
+});
+
+describe('cannotRun', () => {
+  it('names the EP and runtimes where a choice is known not to run, and why', () => {
+    expect(knownFailure('maxpoolGrad', 'scatter', 'web', 'webgpu')?.why).toMatch(/no Indices output/);
+    expect(knownFailure('maxpoolGrad', 'match', 'node', 'webgpu')?.why).toMatch(/segmentation fault/);
+    expect(knownFailure('convWeightGrad', 'matmul', 'node', 'webgpu')?.why).toMatch(/segmentation fault/);
+    // onnxruntime-web's WebGPU build runs these two, and the CPU EP runs everything
+    expect(knownFailure('maxpoolGrad', 'match', 'web', 'webgpu')).toBeUndefined();
+    expect(knownFailure('convWeightGrad', 'matmul', 'browser', 'webgpu')).toBeUndefined();
+    expect(knownFailure('maxpoolGrad', 'scatter', 'node', 'cpu')).toBeUndefined();
+  });
+
+  it('never refuses what auto picks on an EP, and names only choices of its formulation', () => {
+    for (const k of FORMULATION_KEYS) {
+      const spec = FORMULATIONS[k] as { choices: readonly string[]; cannotRun?: Record<string, readonly { ep: string }[]> };
+      for (const [choice, failures] of Object.entries(spec.cannotRun ?? {})) {
+        expect(spec.choices).toContain(choice);
+        for (const f of failures) expect(FORMULATIONS[k].auto[f.ep as keyof (typeof FORMULATIONS)[typeof k]['auto']]).not.toBe(choice);
+      }
+    }
   });
 });

@@ -12,6 +12,11 @@ describe('graph names', () => {
     expect(layerOf('lrn1', 'pool5')).toEqual({ layer: 'lrn1', backward: false });
     expect(layerOf('pool1.grad.scatter', 'pool5')).toEqual({ layer: 'pool1', backward: true });
     expect(layerOf('conv2_grad.sum', 'pool5')).toEqual({ layer: 'conv2', backward: true });
+    // ORT names a backward Conv it rewrites after the gradient it writes: the data gradient of the next conv layer
+    expect(layerOf('pool1_grad_nchwc', 'pool5')).toEqual({ layer: 'conv2', backward: true });
+    expect(layerOf('pool2_grad_nchwc', 'pool5')).toEqual({ layer: 'conv3', backward: true });
+    expect(layerOf('conv3_grad_nchwc', 'pool5')).toEqual({ layer: 'conv4', backward: true });
+    expect(layerOf('lrn2.square_grad_nchwc', 'pool5')).toEqual({ layer: 'lrn2', backward: true });
     expect(layerOf('conv1.conv.grad.dw_t', 'pool5')).toEqual({ layer: 'conv1', backward: true });
     expect(layerOf('conv1.weight_grad.sum_sq', 'pool5')).toEqual({ layer: 'grad_sq_sum', backward: true });
     expect(layerOf('output_nchwc', 'pool5')).toEqual({ layer: 'pool5', backward: false });
