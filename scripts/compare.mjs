@@ -8,7 +8,12 @@
 //   node scripts/compare.mjs [--batch 32] [--steps 100] [--burn-in 10] [--log-every 10] [--fetch grads|sum]
 //                            [--tf32] [--targets node/cuda,pytorch/cuda] [--software-gpu] [--out DIR]
 //                            [--python PY] [--tf-python PY]
+//                            [--train-step [--optimizer sgd|adamw] [--lr X] [--momentum X] [--nesterov]
+//                                          [--weight-decay X] [--beta1 X] [--beta2 X] [--eps X]]
 //
+// --train-step adds a third mode, the whole training step (forward, loss, backward, optimizer update: bench --mode
+// train-step, the PyTorch peer with torch.optim), with the same optimizer and learning rate on both sides; the
+// TensorFlow peer has no optimizer step, so its row has none.
 // The peers run under --python (default Debian's /usr/bin/python3, with torch 1.13) and --tf-python (default
 // $ALEXNET_TF_PYTHON, else /opt/venv-tf/bin/python when it exists, else --python); a peer whose Python lacks its
 // framework is skipped with the reason (docs/benchmarks.md, "Peers", says how to make the venvs).
@@ -22,12 +27,16 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compareChartSvg, formatCompareTable, formatThroughputTable, runsByTarget } from '../dist/bench/compare.js';
 import { readRuns } from '../dist/bench/compare-input.js';
+import { DEFAULT_BENCH_LR } from '../dist/bench/types.js';
+import { HYPERPARAMETERS, hyperparametersOf, OPTIMIZER_KINDS, optimizerSettings } from '../dist/model/optimizer.js';
 import { DEFAULT_BROWSER } from '../dist/runners/browser.js';
 import { checkCudaSetup } from '../dist/runners/cuda.js';
 import { installNodeWebGpu } from '../dist/runners/node-webgpu.js';
 
 const USAGE =
-  'usage: node scripts/compare.mjs [--batch N] [--steps N] [--burn-in N] [--log-every N] [--fetch grads|sum] [--tf32] [--targets a/b,...] [--software-gpu] [--out DIR] [--python PY] [--tf-python PY]';
+  'usage: node scripts/compare.mjs [--batch N] [--steps N] [--burn-in N] [--log-every N] [--fetch grads|sum] [--tf32] [--targets a/b,...] [--software-gpu] [--out DIR] [--python PY] [--tf-python PY] [--train-step [--optimizer sgd|adamw] [--lr X] [--momentum X] [--nesterov] [--weight-decay X] [--beta1 X] [--beta2 X] [--eps X]]';
+// the optimizer's options, as bench and export name them
+const HYPER = Object.entries(HYPERPARAMETERS);
 const OPTIONS = {
   batch: { type: 'string', default: '32' },
   steps: { type: 'string', default: '100' },
@@ -40,6 +49,10 @@ const OPTIONS = {
   out: { type: 'string' },
   python: { type: 'string' },
   'tf-python': { type: 'string' },
+  'train-step': { type: 'boolean', default: false },
+  optimizer: { type: 'string' },
+  lr: { type: 'string' },
+  ...Object.fromEntries(HYPER.map(([, spec]) => [spec.option, { type: spec.type === 'boolean' ? 'boolean' : 'string' }])),
 };
 let a;
 try {
@@ -66,6 +79,37 @@ for (const t of wanted) {
   console.error(`compare: unknown target ${t}: choose from ${TARGETS.join(', ')}`);
   process.exit(2);
 }
+const usage = (message) => {
+  console.error(`compare: ${message}`);
+  process.exit(2);
+};
+// The training step's options, checked here as bench checks them, then given in full to both sides.
+const stepOptions = ['optimizer', 'lr', ...HYPER.map(([, spec]) => spec.option)].filter((o) => a[o] !== undefined);
+let step;
+if (!a['train-step'] && stepOptions.length)
+  usage(`${stepOptions.map((o) => `--${o}`).join(', ')} shape the training step: add --train-step`);
+if (a['train-step']) {
+  const kind = a.optimizer ?? OPTIMIZER_KINDS[0];
+  if (!OPTIMIZER_KINDS.includes(kind)) usage(`--optimizer must be one of ${OPTIMIZER_KINDS.join(', ')}, got ${kind}`);
+  const given = Object.fromEntries(
+    HYPER.filter(([, spec]) => a[spec.option] !== undefined).map(([key, spec]) => [
+      key,
+      spec.type === 'boolean' ? a[spec.option] : Number(a[spec.option]),
+    ]),
+  );
+  const { settings, problems } = optimizerSettings(kind, given);
+  const lr = a.lr === undefined ? DEFAULT_BENCH_LR : Number(a.lr);
+  if (!(lr > 0 && Number.isFinite(lr))) problems.unshift(`--lr must be a number > 0, got ${a.lr}`);
+  if (problems.length) usage(problems.join('; '));
+  const args = ['--optimizer', kind, '--lr', String(lr)];
+  for (const key of hyperparametersOf(kind)) {
+    const { option, type } = HYPERPARAMETERS[key];
+    // a false flag is both sides' default, and the peer has no --no-nesterov
+    if (type === 'boolean') args.push(...(settings[key] ? [`--${option}`] : []));
+    else args.push(`--${option}`, String(settings[key]));
+  }
+  step = { args, text: `train-step ${args.join(' ')}` };
+}
 if (a.tf32 && process.env.NVIDIA_TF32_OVERRIDE === '0') {
   console.error('compare: --tf32 asks for TF32, but NVIDIA_TF32_OVERRIDE=0 in the environment turns it off on both sides: unset it');
   process.exit(2);
@@ -80,7 +124,7 @@ const TF_PY = a['tf-python'] ?? process.env.ALEXNET_TF_PYTHON ?? (existsSync('/o
 const has = (py, module) =>
   spawnSync(py, ['-c', `import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('${module}') else 1)`]).status === 0;
 // The same loop and the same fetches on both sides.
-const loop = ['--batch', a.batch, '--steps', a.steps, '--burn-in', a['burn-in'], '--log-every', a['log-every'], '--fetch', a.fetch];
+const timing = ['--batch', a.batch, '--steps', a.steps, '--burn-in', a['burn-in'], '--log-every', a['log-every']];
 const tf32 = (ep) => (a.tf32 && ep === 'cuda' ? ['--tf32'] : []);
 const stamp =
   new Date()
@@ -130,24 +174,22 @@ const all = {
 };
 
 console.log(
-  `== ${new Date().toISOString()} on ${hostname()}: node ${process.version}, ${cpus().length} x ${cpus()[0]?.model.trim()}; batch ${a.batch}, ${a.steps} steps after ${a['burn-in']}; CUDA math ${a.tf32 ? 'TF32 allowed' : 'strict fp32'}`,
+  `== ${new Date().toISOString()} on ${hostname()}: node ${process.version}, ${cpus().length} x ${cpus()[0]?.model.trim()}; batch ${a.batch}, ${a.steps} steps after ${a['burn-in']}; CUDA math ${a.tf32 ? 'TF32 allowed' : 'strict fp32'}${step ? `; ${step.text}` : ''}`,
 );
 const files = [];
 const skipped = [];
 const model = `graphs/compare-b${a.batch}.onnx`;
 execFileSync(process.execPath, [BIN, 'export', '--batch', a.batch, '-o', model], { stdio: ['ignore', 'ignore', 'inherit'] });
-for (const target of wanted) {
-  if (all[target]) {
-    skipped.push(`${target}: ${all[target]}`);
-    console.log(`== ${target}: skipped: ${all[target]}`);
-    continue;
-  }
-  const [runtime, ep] = target.split('/');
-  const json = join(out, `${stamp}-${runtime}-${ep}-b${a.batch}.json`);
+// One process per target for the seeds' two modes, and with --train-step one more for the training step, so that a
+// failing step costs its own column only and a peer's peak memory for it is the step's.
+function measure(target, runtime, ep, trainStep) {
+  const json = join(out, `${stamp}-${runtime}-${ep}-b${a.batch}${trainStep ? '-train-step' : ''}.json`);
   const threads = ['--threads', String(cpus().length)];
+  // --fetch is forward-backward's: a training step fetches its loss
+  const mode = trainStep ? ['--mode', 'train-step', ...step.args] : ['--fetch', a.fetch];
   const cmd =
     runtime === 'tensorflow'
-      ? [TF_PY, ['scripts/peer_tensorflow.py', '--model', model, ...loop, ...threads, '--json', json]]
+      ? [TF_PY, ['scripts/peer_tensorflow.py', '--model', model, ...timing, ...mode, ...threads, '--json', json]]
       : runtime === 'pytorch'
         ? [
             PY,
@@ -157,26 +199,40 @@ for (const target of wanted) {
               model,
               '--device',
               ep,
-              ...loop,
+              ...timing,
+              ...mode,
               ...tf32(ep),
               ...(ep === 'cpu' ? threads : []),
               '--json',
               json,
             ],
           ]
-        : [process.execPath, [BIN, 'bench', '--runtime', runtime, '--ep', ep, ...loop, ...tf32(ep), '--json', json]];
-  console.log(`== ${target}: ${[cmd[0], ...cmd[1]].join(' ')}`);
+        : [process.execPath, [BIN, 'bench', '--runtime', runtime, '--ep', ep, ...timing, ...mode, ...tf32(ep), '--json', json]];
+  const name = `${target}${trainStep ? ' train-step' : ''}`;
+  console.log(`== ${name}: ${[cmd[0], ...cmd[1]].join(' ')}`);
   const r = spawnSync(cmd[0], cmd[1], { stdio: 'inherit' });
-  if (r.status !== 0) {
-    // the TensorFlow peer exits 3 without TensorFlow, and 1 when its output check against ONNX Runtime fails
-    const reason =
-      runtime === 'tensorflow' && r.status === 3
-        ? `no TensorFlow in ${TF_PY}`
-        : `failed with exit code ${r.status}${runtime === 'tensorflow' ? ' (see its check: line above)' : ''}`;
-    skipped.push(`${target}: ${reason}`);
+  if (r.status === 0) {
+    files.push(json);
+    return;
+  }
+  // the TensorFlow peer exits 3 without TensorFlow, and 1 when its output check against ONNX Runtime fails
+  const reason =
+    runtime === 'tensorflow' && r.status === 3
+      ? `no TensorFlow in ${TF_PY}`
+      : `failed with exit code ${r.status}${runtime === 'tensorflow' ? ' (see its check: line above)' : ''}`;
+  skipped.push(`${name}: ${reason}`);
+}
+
+for (const target of wanted) {
+  if (all[target]) {
+    skipped.push(`${target}: ${all[target]}`);
+    console.log(`== ${target}: skipped: ${all[target]}`);
     continue;
   }
-  files.push(json);
+  const [runtime, ep] = target.split('/');
+  measure(target, runtime, ep, false);
+  if (step && runtime === 'tensorflow') skipped.push(`${target} train-step: the TensorFlow peer has no optimizer step`);
+  else if (step) measure(target, runtime, ep, true);
 }
 const reports = readRuns(files).flatMap((run) => run.entries);
 

@@ -19,10 +19,11 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message}\n")
 
 
-def add_loop_arguments(p):
-    """The options every peer takes with the same meaning as `alexnet-onnx bench`'s."""
+def add_loop_arguments(p, extra_modes=()):
+    """The options every peer takes with the same meaning as `alexnet-onnx bench`'s; `extra_modes` are the modes a
+    peer times beside forward, forward-backward and both (the PyTorch peer's train-step)."""
     p.add_argument("--model", required=True, help="an .onnx file written by `alexnet-onnx export`: its options and weights")
-    p.add_argument("--mode", choices=["forward", "forward-backward", "both"], default="both")
+    p.add_argument("--mode", choices=["forward", "forward-backward", "both", *extra_modes], default="both")
     p.add_argument("--batch", type=int, help="default: the model's batch (32 for a dynamic one)")
     p.add_argument("--steps", type=int, default=100)
     p.add_argument("--burn-in", type=int, default=10)

@@ -46,19 +46,25 @@ export { formatSummary } from './bench/report.js';
 export { jsonLines, jsonReport } from './bench/report-json.js';
 export { runBench } from './bench/run.js';
 export { type Statistics, summarize } from './bench/statistics.js';
+export { defaultTrainStepBench, optimizerReport } from './bench/train-step.js';
 export {
+  ALL_BENCH_MODES,
   BENCH_MODES,
   type BenchMode,
   type BenchOptions,
+  DEFAULT_BENCH_LR,
   DEFAULT_LOOP,
   type FetchKind,
   type FormulationSource,
   type FormulationSourceReport,
+  hasBackward,
   type LayerTime,
   type ModeResult,
+  type OptimizerReport,
   PROFILE_METHODS,
   type ProfileMethod,
   REPORT_SCHEMA,
+  type TrainStepBench,
 } from './bench/types.js';
 // Runtimes and EPs
 export { EPS, type Ep, type NodeEp, RUNTIME_EPS, type RuntimeName, type WebEp } from './common/eps.js';

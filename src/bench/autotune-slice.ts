@@ -13,7 +13,7 @@ import { buildTrainingModel, withFormulation } from '../model/training.js';
 import { encodeModel, type ModelInfo } from '../onnx/serialize.js';
 import { type DType, type Graph, type Initializer, numElements, type TensorData, type ValueInfo } from '../onnx/types.js';
 import { PROBE, prefixGraph } from './prefix-profile.js';
-import type { BenchOptions } from './types.js';
+import { type BenchOptions, hasBackward } from './types.js';
 
 /** A slice ready for a session: its bytes (with its inputs inside, where `inputsInside` puts them), feeds and one fetch. */
 export interface Slice {
@@ -29,12 +29,12 @@ export interface Built {
 }
 
 /**
- * The graph a choice is timed on: the training graph when the run times forward-backward (the forward choices run in
- * its forward part too), else the forward graph.
+ * The graph a choice is timed on: the training graph when the run times forward-backward or a training step (which
+ * holds the same backward; the forward choices run in its forward part too), else the forward graph.
  */
 export function tuningGraph(o: BenchOptions, f: Formulation): Built {
   const { model, training } = withFormulation(o.model, o.training, f);
-  const built = o.modes.includes('forward-backward') ? buildTrainingModel(model, training) : buildForwardModel(model);
+  const built = o.modes.some(hasBackward) ? buildTrainingModel(model, training) : buildForwardModel(model);
   return { graph: built.graph, info: built.info };
 }
 

@@ -17,7 +17,7 @@ import { type CachedChoice, type CacheEntry, type CacheKey, defaultCacheFile, fi
 import { type Candidate, type MeasureChoice, type Measured, measureSlices } from './autotune-measure.js';
 import { plannedFormulation, unsupported } from './options.js';
 import { runEnvironment } from './report-json.js';
-import type { BenchOptions, FormulationSource } from './types.js';
+import { type BenchOptions, type FormulationSource, hasBackward } from './types.js';
 
 /** `on`: the cache, else measure; `off`: the formulation table's choices; `force`: measure, and replace the cached result. */
 export const AUTOTUNE_MODES = ['on', 'off', 'force'] as const;
@@ -108,7 +108,7 @@ function settings(options: object, drop: string[] = []): Record<string, unknown>
  */
 export function cacheKey(o: BenchOptions, candidates: Partial<Record<FormulationKey, string[]>>): CacheKey {
   const env = runEnvironment();
-  const training = o.modes.includes('forward-backward');
+  const training = o.modes.some(hasBackward);
   const f = formulationOfOptions(o.model, o.training);
   const fixed = Object.fromEntries(FORMULATION_KEYS.filter((k) => !candidates[k]).map((k) => [k, f[k]]));
   return {

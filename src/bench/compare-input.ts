@@ -1,11 +1,11 @@
 /**
  * Saved results as `alexnet-onnx compare` and scripts/compare.mjs read them: a `bench --json` report (one JSON
- * array), an `--append` file (JSON Lines: one object a line, any number of runs), or the PyTorch peer's report. Each
- * file is checked as a report and split into runs.
+ * array), an `--append` file (JSON Lines: one object a line, any number of runs), or the PyTorch peer's report, of any
+ * report schema (1 to 4: train-step entries came with 4). Each file is checked as a report and split into runs.
  */
 import { readFileSync } from 'node:fs';
 import type { ReportEntry, Run } from './compare.js';
-import { BENCH_MODES } from './types.js';
+import { ALL_BENCH_MODES } from './types.js';
 
 /** A file that cannot be compared: unreadable, or not a bench report. Its message names the file. */
 export class ReportFileError extends Error {
@@ -18,11 +18,16 @@ function entryProblem(value: unknown): string | undefined {
   const e = value as Record<string, unknown>;
   for (const key of ['runtime', 'ep', 'device'])
     if (typeof e[key] !== 'string') return `has no ${key} string (a bench --json report has runtime, ep, mode, batch, mean_s, sd_s)`;
-  if (!(BENCH_MODES as readonly unknown[]).includes(e.mode))
-    return `has mode ${JSON.stringify(e.mode)}, not one of ${BENCH_MODES.join(', ')}`;
+  if (!(ALL_BENCH_MODES as readonly unknown[]).includes(e.mode))
+    return `has mode ${JSON.stringify(e.mode)}, not one of ${ALL_BENCH_MODES.join(', ')}`;
   if (!Number.isSafeInteger(e.batch) || (e.batch as number) < 1) return 'has no batch (a positive integer)';
   if (typeof e.mean_s !== 'number' || !(e.mean_s > 0)) return 'has no mean_s (seconds, above 0)';
   if (typeof e.sd_s !== 'number' || !(e.sd_s >= 0)) return 'has no sd_s (seconds, 0 or more)';
+  if (e.mode === 'train-step') {
+    const o = e.optimizer as Record<string, unknown> | null | undefined;
+    if (typeof o !== 'object' || o === null || typeof o.kind !== 'string' || typeof o.lr !== 'number')
+      return 'has mode train-step but no optimizer (an object with kind and lr)';
+  }
   return undefined;
 }
 

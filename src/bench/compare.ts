@@ -1,12 +1,14 @@
 /**
  * Comparing saved runs: `alexnet-onnx compare`'s ratio table against a baseline run, scripts/compare.mjs's ratio
  * table against the PyTorch eager peer on the same kind of device, the GPU targets' TFLOP/s against the GPU's peak,
- * and the SVG bar chart both write. Pure functions over `--json` report entries (`src/bench/compare-input.ts` reads
- * the files).
+ * and the SVG bar chart both write. Tables and chart have a group per mode: forward and forward-backward, and
+ * train-step where some entry has one (with a line naming its optimizer). Pure functions over `--json` report entries
+ * (`src/bench/compare-input.ts` reads the files).
  */
 import { type Align, formatTable } from '../common/table.js';
 import { type GpuPeak, gpuPeak } from './peak.js';
 import { peakMbCell } from './report.js';
+import { ALL_BENCH_MODES, type OptimizerReport } from './types.js';
 
 /** The fields of a `--json` report entry (alexnet-onnx's or the PyTorch peer's) that the comparison reads. */
 export interface ReportEntry {
@@ -28,6 +30,8 @@ export interface ReportEntry {
    * Null or absent where not measured.
    */
   peak_rss_bytes?: number | null;
+  /** The training step's optimizer and learning rate (report schema 4, `train-step` only); null or absent elsewhere. */
+  optimizer?: OptimizerReport | null;
 }
 
 /** One bench run of one runtime and EP: a result per mode, and the name it has in tables and charts. */
@@ -36,7 +40,38 @@ export interface Run {
   entries: ReportEntry[];
 }
 
-const MODES = ['forward', 'forward-backward'] as const;
+/** A table's column heading for a mode's mean. */
+const MODE_COLUMN: Record<string, string> = { forward: 'forward ms', 'forward-backward': 'fwd-bwd ms', 'train-step': 'train-step ms' };
+
+/** The modes shown, in `--mode all`'s order: the seeds' two always (as before train-step was), train-step where some entry has it. */
+function shownModes(entries: readonly ReportEntry[]): string[] {
+  return ALL_BENCH_MODES.filter((m) => m !== 'train-step' || entries.some((e) => e.mode === m));
+}
+
+/** `sgd (lr 0.001, momentum 0.9, nesterov false, weight_decay 0)`: a report's optimizer, as its JSON names it. */
+function describeOptimizer(o: OptimizerReport): string {
+  const { kind, ...values } = o;
+  return `${kind} (${Object.entries(values)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')})`;
+}
+
+/**
+ * The line under a table with train-step results that says which step they time, or, where the targets' optimizers
+ * or learning rates differ, each one's (their ratios then compare different steps); undefined without train-step.
+ */
+function trainStepNote(entries: readonly { name: string; entry: ReportEntry }[]): string | undefined {
+  const steps = entries.filter((e) => e.entry.mode === 'train-step');
+  if (!steps.length) return undefined;
+  const described = steps.map((s) => ({
+    name: s.name,
+    text: s.entry.optimizer ? describeOptimizer(s.entry.optimizer) : 'optimizer unknown',
+  }));
+  const distinct = [...new Set(described.map((d) => d.text))];
+  const what = "train-step = forward, loss, backward and the optimizer update, each step from the last one's parameters";
+  if (distinct.length === 1) return `${what}: ${distinct[0]}`;
+  return `${what}; the optimizers differ, so train-step ratios compare different steps: ${described.map((d) => `${d.name} ${d.text}`).join('; ')}`;
+}
 
 /** The first and last columns are text (left), the others numbers (right). */
 const textAtEnds = (header: string[]): Align[] => header.map((_, i) => (i === 0 || i === header.length - 1 ? 'left' : 'right'));
@@ -75,30 +110,19 @@ export const PEAK_NOTE =
 /**
  * `alexnet-onnx compare`'s table, like torch.utils.benchmark's Compare: one row per run, each mode's mean ms, its
  * ratio to the same mode of the run numbered `baseline` (0-based; below 1: faster than the baseline) and its peak
- * memory, then a line naming the baseline, {@link PEAK_NOTE} and, where the runs' batches differ, a note that
- * per-batch times then time different work.
+ * memory, then a line naming the baseline, {@link PEAK_NOTE}, the train-step optimizer line where there is one and,
+ * where the runs' batches differ, a note that per-batch times then time different work.
  */
 export function formatRatioTable(runs: Run[], baseline = 0): string {
   const base = runs[baseline];
   if (!base) throw new RangeError(`no run ${baseline + 1} among ${runs.length}`);
   const modeOf = (run: Run, mode: string): ReportEntry | undefined => run.entries.find((e) => e.mode === mode);
-  const header = [
-    '#',
-    'run',
-    'runtime/EP',
-    'batch',
-    'forward ms',
-    'x baseline',
-    'peak MB',
-    'fwd-bwd ms',
-    'x baseline',
-    'peak MB',
-    'device',
-  ];
+  const modes = shownModes(runs.flatMap((r) => r.entries));
+  const header = ['#', 'run', 'runtime/EP', 'batch', ...modes.flatMap((m) => [MODE_COLUMN[m]!, 'x baseline', 'peak MB']), 'device'];
   const rows = runs.map((run, i) => {
     const first = run.entries[0]!;
     const cells = [String(i + 1), run.label, targetName(first), String(first.batch)];
-    for (const mode of MODES) {
+    for (const mode of modes) {
       const r = modeOf(run, mode);
       const b = modeOf(base, mode);
       cells.push(meanCell(r), i === baseline ? (r ? 'baseline' : 'n/a') : r && b ? (r.mean_s / b.mean_s).toFixed(2) : 'n/a');
@@ -114,6 +138,8 @@ export function formatRatioTable(runs: Run[], baseline = 0): string {
     `baseline: #${baseline + 1} ${base.label} (${targetName(b0)}, batch ${b0.batch}); x baseline = mean / the baseline's mean (below 1: faster)`,
     PEAK_NOTE,
   ];
+  const step = trainStepNote(runs.flatMap((run, i) => run.entries.map((entry) => ({ name: `#${i + 1}`, entry }))));
+  if (step) lines.push(step);
   const batches = [...new Set(runs.map((r) => r.entries[0]!.batch))];
   if (batches.length > 1)
     lines.push(`note: the runs have different batches (${batches.join(', ')}): a batch's time is then different work`);
@@ -130,20 +156,22 @@ const isPeer = (name: string): boolean => PEERS.some((p) => name.startsWith(`${p
 /**
  * One row per target: mean ms per mode, its ratio to each peer on the same kind of device (below 1: faster than the
  * peer): PyTorch always, TensorFlow when the entries have a TensorFlow run, and its peak memory; then
- * {@link PEAK_NOTE}. `n/a` where that peer or mode was not measured.
+ * {@link PEAK_NOTE} and the train-step optimizer line where there is one. `n/a` where that peer or mode was not
+ * measured.
  */
 export function formatCompareTable(entries: ReportEntry[]): string {
   const targets = byTarget(entries);
   const peers = PEERS.filter((p) => p.runtime === 'pytorch' || [...targets.keys()].some((t) => t.startsWith(`${p.runtime}/`)));
+  const modes = shownModes(entries);
   const header = ['runtime/EP'];
-  for (const mode of MODES) header.push(mode === 'forward' ? 'forward ms' : 'fwd-bwd ms', ...peers.map((p) => p.column), 'peak MB');
+  for (const mode of modes) header.push(MODE_COLUMN[mode]!, ...peers.map((p) => p.column), 'peak MB');
   header.push('device');
   const rows: string[][] = [];
-  for (const [name, modes] of targets) {
+  for (const [name, results] of targets) {
     const ep = name.split('/')[1]!;
     const cells: string[] = [name];
-    for (const mode of MODES) {
-      const r = modes.get(mode);
+    for (const mode of modes) {
+      const r = results.get(mode);
       cells.push(meanCell(r));
       for (const peer of peers) {
         const p = isPeer(name) ? undefined : targets.get(`${peer.runtime}/${peerEpFor(ep)}`)?.get(mode);
@@ -151,10 +179,11 @@ export function formatCompareTable(entries: ReportEntry[]): string {
       }
       cells.push(peakMbCell(r?.peak_rss_bytes));
     }
-    cells.push([...modes.values()][0]!.device);
+    cells.push([...results.values()][0]!.device);
     rows.push(cells);
   }
-  return `${formatTable(header, rows, textAtEnds(header))}\n${PEAK_NOTE}`;
+  const step = trainStepNote(entries.map((entry) => ({ name: targetName(entry), entry })));
+  return [formatTable(header, rows, textAtEnds(header)), PEAK_NOTE, ...(step ? [step] : [])].join('\n');
 }
 
 const percent = (x: number): string => `${(100 * x).toFixed(1)}%`;
@@ -207,7 +236,8 @@ export function compareChartSvg(runs: Run[], title: string): string {
   const width = left + 590;
   const plot = width - left - 90;
   const top = 44;
-  const height = top + runs.length * (2 * bar + gap) + 40;
+  const modes = shownModes(entries);
+  const height = top + runs.length * (modes.length * bar + gap) + 40;
   const all = entries.map((e) => e.mean_s * 1000);
   // Axis ends and grid lines on the 1-2-5 series.
   const ticks: number[] = [];
@@ -217,13 +247,17 @@ export function compareChartSvg(runs: Run[], title: string): string {
   const lo = ticks[0]!;
   const hi = ticks.find((t) => t >= top1)!;
   const x = (ms: number): number => left + (plot * Math.log10(Math.max(ms, lo) / lo)) / Math.log10(hi / lo);
-  const colors: Record<string, string> = { forward: '#4c78a8', 'forward-backward': '#e45756' };
+  const colors: Record<string, string> = { forward: '#4c78a8', 'forward-backward': '#e45756', 'train-step': '#54a24b' };
+  // legend entries at the widths of their names
+  const legend = modes.map((mode, k) => {
+    const at = left + [0, 80, 200][k]!;
+    return `<rect x="${at}" y="26" width="10" height="10" fill="${colors[mode]}"/><text x="${at + 14}" y="35">${mode}</text>`;
+  });
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="${left}" y="18" font-size="13" font-weight="bold">${esc(title)}</text>`,
-    `<rect x="${left}" y="26" width="10" height="10" fill="${colors.forward}"/><text x="${left + 14}" y="35">forward</text>`,
-    `<rect x="${left + 80}" y="26" width="10" height="10" fill="${colors['forward-backward']}"/><text x="${left + 94}" y="35">forward-backward</text>`,
+    ...legend,
   ];
   for (const tick of ticks.filter((t) => t <= hi)) {
     const gx = x(tick).toFixed(1);
@@ -231,9 +265,9 @@ export function compareChartSvg(runs: Run[], title: string): string {
     out.push(`<text x="${gx}" y="${height - 16}" text-anchor="middle">${tick >= 1 ? tick.toFixed(0) : tick.toPrecision(1)} ms</text>`);
   }
   runs.forEach((run, i) => {
-    const y0 = top + i * (2 * bar + gap);
-    out.push(`<text x="${left - 6}" y="${y0 + bar + 4}" text-anchor="end">${esc(run.label)}</text>`);
-    MODES.forEach((mode, k) => {
+    const y0 = top + i * (modes.length * bar + gap);
+    out.push(`<text x="${left - 6}" y="${y0 + (modes.length * bar) / 2 + 4}" text-anchor="end">${esc(run.label)}</text>`);
+    modes.forEach((mode, k) => {
       const r = run.entries.find((e) => e.mode === mode);
       if (!r) return;
       const y = y0 + k * bar;

@@ -15,12 +15,14 @@ import {
 import { MAX_ONNX_DATA_BYTES, weightBytes } from '../model/layers.js';
 import { estimateMemory } from '../model/memory.js';
 import { DEFAULT_TRAINING, formulationOfOptions, type TrainingOptions, withFormulation } from '../model/training.js';
+import { defaultTrainStepBench, trainStepOf } from './train-step.js';
 import {
   BENCH_MODES,
   type BenchOptions,
   DEFAULT_LOOP,
   type FormulationSource,
   type FormulationSourceReport,
+  hasBackward,
   type ProfileMethod,
 } from './types.js';
 
@@ -41,6 +43,7 @@ export function benchOptions(r: BenchRequest = {}): BenchOptions {
   const runtime = r.runtime ?? 'node';
   const ep = r.ep ?? RUNTIME_EPS[runtime][0]!;
   const f = formulationFor(ep, formulation);
+  const network = withFormulation({ ...DEFAULT_OPTIONS, ...model }, { ...DEFAULT_TRAINING, ...training }, f);
   return {
     modes: [...BENCH_MODES],
     ...DEFAULT_LOOP,
@@ -54,7 +57,8 @@ export function benchOptions(r: BenchRequest = {}): BenchOptions {
     ...rest,
     runtime,
     ep,
-    ...withFormulation({ ...DEFAULT_OPTIONS, ...model }, { ...DEFAULT_TRAINING, ...training }, f),
+    ...network,
+    trainStep: r.trainStep ?? defaultTrainStepBench(network.model),
     formulationSource: formulationSources(formulation),
   };
 }
@@ -94,7 +98,7 @@ export function profileMethodFor(o: BenchOptions): ProfileMethod {
 
 /** The formulation a bench will run, before anything is built: the `--model` file's metadata, or the options. */
 export function plannedFormulation(o: BenchOptions): FormulationReport {
-  const withGradients = o.modes.includes('forward-backward');
+  const withGradients = o.modes.some(hasBackward);
   if (o.modelFile) return formulationFromMetadata(o.modelFile.metadata, withGradients);
   return formulationReport(formulationOfOptions(o.model, o.training), withGradients, o.model.dropout);
 }
@@ -130,7 +134,7 @@ export function unsupported(o: BenchOptions): string | undefined {
   }
   const cannot = knownToFail(o);
   if (cannot) return cannot;
-  if (o.ep !== 'webgpu' || !o.modes.includes('forward-backward') || o.runtime === 'node') return undefined;
+  if (o.ep !== 'webgpu' || !o.modes.some(hasBackward) || o.runtime === 'node') return undefined;
   if (plannedFormulation(o).dropout_impl === 'op')
     return "onnxruntime-web's WebGPU build has no kernel for the training graph's Dropout op: use --dropout-impl decomposed (or auto)";
   return undefined;
@@ -203,7 +207,12 @@ export function resourceProblem(o: BenchOptions, machine: Machine = thisMachine(
     return `--input device stores the images in the model, which at --batch ${batch} would be about ${gb(modelBytes)}, over the 2 GiB an ONNX file can hold: use --input host or a smaller --batch`;
   const onGpu = o.ep === 'cuda' || o.ep === 'webgpu';
   const need = (b: number) => {
-    const e = estimateMemory({ ...o.model, batch: b }, o.training, { modes: o.modes, input: o.input, fetch: o.fetch });
+    const e = estimateMemory({ ...o.model, batch: b }, o.training, {
+      modes: o.modes,
+      input: o.input,
+      fetch: o.fetch,
+      optimizer: trainStepOf(o).optimizer,
+    });
     return { mode: e.mode, bytes: onGpu ? e.host : e.total };
   };
   const { mode, bytes } = need(batch);

@@ -1,8 +1,19 @@
-import { IMAGES, layerOf } from '../model/names.js';
+import { IMAGES, layerOf, OPTIMIZER_LAYER } from '../model/names.js';
 import { makeNode } from '../onnx/builder.js';
 import { pruneGraph } from '../onnx/prune.js';
 import { attr, type Graph, type Node } from '../onnx/types.js';
 import type { LayerTime } from './types.js';
+
+/** The per-layer tables' row of a training step's optimizer update. */
+export const UPDATE_ROW = 'update';
+
+/**
+ * The row and column a layer's time goes to in the per-layer tables: the optimizer's nodes make the `update` row, in
+ * the backward column (it runs after the backward pass, on its gradients); every other layer is its own row.
+ */
+export function profileRow(layer: string, backward: boolean): { row: string; backward: boolean } {
+  return layer === OPTIMIZER_LAYER ? { row: UPDATE_ROW, backward: true } : { row: layer, backward };
+}
 
 /** A run of consecutive nodes of one layer and direction, in graph order. */
 export interface LayerGroup {
@@ -65,7 +76,8 @@ export function prefixGraph(graph: Graph, groups: LayerGroup[], k: number): Grap
  */
 export function prefixRows(groups: LayerGroup[], prefixMs: number[], stepMs: number): LayerTime[] {
   const rows = new Map<string, LayerTime>();
-  const add = (layer: string, backward: boolean, ms: number): void => {
+  const add = (group: string, direction: boolean, ms: number): void => {
+    const { row: layer, backward } = profileRow(group, direction);
     const row = rows.get(layer) ?? { layer, forward_ms: 0, backward_ms: 0 };
     if (backward) row.backward_ms += ms;
     else row.forward_ms += ms;

@@ -1,14 +1,17 @@
 import { Tensor } from 'onnxruntime-common';
 import { buildForwardModel, modelBytes } from '../model/export.js';
-import { GRAD_SQ_SUM, IMAGES, isGradient, LABELS, OUTPUT, writtenByAlexnetOnnx } from '../model/names.js';
+import { GRAD_SQ_SUM, IMAGES, isGradient, LABELS, LOSS, LR, OUTPUT, STEP, writtenByAlexnetOnnx } from '../model/names.js';
 import { normalTensor, Random } from '../model/random.js';
+import { buildTrainStep, detachInitializers, feedbackFromMetadata } from '../model/train-step.js';
 import { buildTrainingModel } from '../model/training.js';
 import { GraphBuilder } from '../onnx/builder.js';
 import { type ParsedModel, parseModel } from '../onnx/parse.js';
 import { encodeProto, tensorProto } from '../onnx/proto.js';
 import { pruneGraph, withGraph } from '../onnx/prune.js';
 import { type Dim, formatShape, type Graph, numElements, type TensorType } from '../onnx/types.js';
+import type { Feedback } from '../runners/types.js';
 import { graphFlops } from './flops.js';
+import { trainStepOf, trainStepOptions } from './train-step.js';
 import type { BenchMode, BenchOptions, FetchKind } from './types.js';
 
 /** The model to time for one mode: parsed graph and which outputs a step fetches. */
@@ -16,13 +19,24 @@ interface Prepared {
   parsed: ParsedModel;
   fetches: string[];
   label: string;
+  /**
+   * A training step's parameter and state inputs, each with the output fed back into it after every step (empty in
+   * the other modes), and their first values.
+   */
+  feedback: Feedback[];
+  initial?: Record<string, Float32Array>;
 }
 
-/** One mode, ready for any runtime: model bytes (images inside with `--input device`), feeds, fetches, FLOPs. */
+/**
+ * One mode, ready for any runtime: model bytes (images inside with `--input device`), the first step's feeds,
+ * fetches, FLOPs; for a training step, what to feed back after each step and the step counter's input.
+ */
 export interface PreparedMode extends Prepared {
   mode: BenchMode;
   bytes: Uint8Array;
   feeds: Record<string, Tensor>;
+  /** The training step's `step` input, fed 1, 2, ... (absent in the other modes). */
+  counter?: string;
   batch: number;
   flops: number | null;
 }
@@ -31,26 +45,60 @@ export interface PreparedMode extends Prepared {
 export function prepareMode(o: BenchOptions, mode: BenchMode): PreparedMode {
   const p = prepare(o, mode);
   const { bytes, feeds, shape } = inputsFor(p, o);
-  return { ...p, mode, bytes, feeds, batch: shape[0]!, flops: graphFlopsFor(p, shape) };
+  const counter = mode === 'train-step' ? STEP : undefined;
+  return { ...p, mode, bytes, feeds, counter, batch: shape[0]!, flops: graphFlopsFor(p, shape) };
 }
 
 function prepare(o: BenchOptions, mode: BenchMode): Prepared {
+  if (mode === 'train-step') return prepareTrainStep(o);
   if (o.modelFile) {
     const parsed = parseModel(o.modelFile.bytes);
     const fetches = fetchesFor(parsed, mode, o.fetch, o.modelFile.path);
     // ONNX Runtime runs every node of the session's graph whatever is fetched, so forward mode on a training model
     // gets a graph of the forward part only
-    const part = mode === 'forward' && hasGradients(parsed) ? withGraph(parsed, pruneGraph(parsed.graph, fetches)) : parsed;
-    return { parsed: part, fetches, label: o.modelFile.path };
+    const part =
+      mode === 'forward' && (hasGradients(parsed) || isTrainStep(parsed)) ? withGraph(parsed, pruneGraph(parsed.graph, fetches)) : parsed;
+    return { parsed: part, fetches, label: o.modelFile.path, feedback: [] };
   }
   const built = mode === 'forward' ? buildForwardModel(o.model) : buildTrainingModel(o.model, o.training);
   const parsed = parseModel(modelBytes(built));
-  return { parsed, fetches: fetchesFor(parsed, mode, o.fetch, 'built-in model'), label: 'built-in' };
+  return { parsed, fetches: fetchesFor(parsed, mode, o.fetch, 'built-in model'), label: 'built-in', feedback: [] };
+}
+
+/**
+ * The training step with its parameters and optimizer state as plain inputs (onnxruntime-node ignores a feed for an
+ * input that is also an initializer, onnxruntime-web refuses it), from the options (`buildTrainStep`) or from a file
+ * written by `export --train-step` (its initializers detached, as its metadata names them). A step fetches the loss
+ * and every `.next` output: the next step is fed them.
+ */
+function prepareTrainStep(o: BenchOptions): Prepared {
+  if (o.modelFile) {
+    const file = parseModel(o.modelFile.bytes);
+    const feedback = feedbackFromMetadata(file.metadata);
+    if (!feedback) throw new Error(`${o.modelFile.path} is not a training step: export one with --train-step`);
+    const { graph, initial } = detachInitializers(
+      file.graph,
+      feedback.map((f) => f.input),
+    );
+    return { parsed: withGraph(file, graph), fetches: trainStepFetches(feedback), label: o.modelFile.path, feedback, initial };
+  }
+  const step = buildTrainStep(o.model, trainStepOptions(o.training, trainStepOf(o)));
+  const fetches = trainStepFetches(step.feedback);
+  return { parsed: parseModel(step.bytes), fetches, label: 'built-in', feedback: step.feedback, initial: step.initial };
+}
+
+function trainStepFetches(feedback: readonly Feedback[]): string[] {
+  return [LOSS, ...feedback.map((f) => f.output)];
 }
 
 /** True if the model has the training outputs of `export --grad`. */
 export function hasGradients(parsed: ParsedModel): boolean {
   return parsed.graph.outputs.some((o) => o.name === GRAD_SQ_SUM);
+}
+
+/** True if the model is a training step written by `export --train-step` (its metadata says what to feed back). */
+export function isTrainStep(parsed: ParsedModel): boolean {
+  return feedbackFromMetadata(parsed.metadata) !== undefined;
 }
 
 function fetchesFor(parsed: ParsedModel, mode: BenchMode, fetch: FetchKind, what: string): string[] {
@@ -150,7 +198,7 @@ export function modelFileNotes(o: BenchOptions): string[] {
 function inputsFor(p: Prepared, o: BenchOptions): { bytes: Uint8Array; feeds: Record<string, Tensor>; shape: number[] } {
   const shape = imagesShape(p.label, imagesDims(p.parsed, p.label), o.model.batch, o.model.imageSize);
   const images = normalTensor(o.model.seed, IMAGES, numElements(shape), 0.1);
-  const feeds: Record<string, Tensor> = {};
+  const feeds: Record<string, Tensor> = trainStepFeeds(p, o);
   if (p.parsed.graph.inputs.some((i) => i.name === LABELS)) {
     const rng = new Random(o.model.seed, LABELS);
     const classes = Number(p.parsed.graph.types.get(OUTPUT)?.shape[1] ?? 1000);
@@ -169,6 +217,21 @@ function inputsFor(p: Prepared, o: BenchOptions): { bytes: Uint8Array; feeds: Re
     feeds[IMAGES] = new Tensor('float32', images, shape);
   }
   return { bytes: encodeProto(proto), feeds, shape };
+}
+
+/**
+ * A training step's first feeds: every parameter and state input's first value (the weights of the seed and zero
+ * state, or a file's initializers), the learning rate, and `step` 1 (a runner feeds each run its number).
+ */
+function trainStepFeeds(p: Prepared, o: BenchOptions): Record<string, Tensor> {
+  if (!p.initial) return {};
+  const dims = new Map(p.parsed.graph.inputs.map((i) => [i.name, i.type.shape as number[]]));
+  const feeds: Record<string, Tensor> = {
+    [LR]: new Tensor('float32', Float32Array.of(trainStepOf(o).lr), []),
+    [STEP]: new Tensor('int64', BigInt64Array.of(1n), []),
+  };
+  for (const f of p.feedback) feeds[f.input] = new Tensor('float32', p.initial[f.input]!, dims.get(f.input)!);
+  return feeds;
 }
 
 /**

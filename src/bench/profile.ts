@@ -5,7 +5,7 @@ import { graphBytes } from '../onnx/prune.js';
 import type { BrowserBench } from '../runners/browser.js';
 import type { KernelEvent } from '../runners/types.js';
 import { timeLoop } from './harness.js';
-import { layerGroups, PROBE, prefixGraph, prefixRows } from './prefix-profile.js';
+import { layerGroups, PROBE, prefixGraph, prefixRows, profileRow, UPDATE_ROW } from './prefix-profile.js';
 import type { PreparedMode } from './prepare.js';
 import { type Loop, openRunner, pageJob } from './session.js';
 import { summarize } from './statistics.js';
@@ -18,7 +18,8 @@ import type { BenchOptions, LayerTime } from './types.js';
 export function perLayer(events: KernelEvent[], runs: number, final: string): LayerTime[] {
   const rows = new Map<string, LayerTime>();
   for (const e of events) {
-    const { layer, backward } = layerOf(e.node, final);
+    const named = layerOf(e.node, final);
+    const { row: layer, backward } = profileRow(named.layer, named.backward);
     const row = rows.get(layer) ?? { layer, forward_ms: 0, backward_ms: 0 };
     if (backward) row.backward_ms += e.dur / 1000 / runs;
     else row.forward_ms += e.dur / 1000 / runs;
@@ -27,7 +28,7 @@ export function perLayer(events: KernelEvent[], runs: number, final: string): La
   const order = (l: string): number => {
     const m = /^(conv|lrn|pool|fc)(\d+)$/.exec(l);
     if (m) return Number(m[2]) * 10 + { conv: 0, lrn: 1, pool: 2, fc: 0 }[m[1] as 'conv']!;
-    return { flatten: 55, [LOSS]: 200, [GRAD_SQ_SUM]: 300, '(runtime)': 400 }[l] ?? 500;
+    return { flatten: 55, [LOSS]: 200, [GRAD_SQ_SUM]: 300, [UPDATE_ROW]: 350, '(runtime)': 400 }[l] ?? 500;
   };
   return [...rows.values()].sort((a, b) => order(a.layer) - order(b.layer));
 }
@@ -87,11 +88,13 @@ export async function profileByPrefixes(
   const parsed = parseModel(p.bytes);
   const groups = layerGroups(parsed.graph, p.fetches, finalLayer(parsed.metadata['alexnet.head']));
   const loop: Loop = { label: '', burnIn: 1, steps: o.profileSteps, logEvery: o.profileSteps };
-  const timeModel = async (bytes: Uint8Array, feeds: PreparedMode['feeds'], fetches: string[]): Promise<number> => {
+  // a cut is timed without feedback (its outputs are probes); the whole step as bench runs it, with its feedback
+  const timeModel = async (bytes: Uint8Array, feeds: PreparedMode['feeds'], fetches: string[], whole = false): Promise<number> => {
+    const step = whole ? { feedback: p.feedback, counter: p.counter } : { feedback: [], counter: undefined };
     if (browser) {
-      return summarize((await browser.runJob(pageJob(o, fetches, loop), bytes, feeds, () => {})).durations).mean * 1000;
+      return summarize((await browser.runJob(pageJob(o, fetches, loop, step), bytes, feeds, () => {})).durations).mean * 1000;
     }
-    const runner = await openRunner(o, { ...p, bytes, feeds, fetches }, profileDir);
+    const runner = await openRunner(o, { ...p, bytes, feeds, fetches, ...step }, profileDir);
     try {
       await runner.run();
       // ends onnxruntime-node's profiling of the first run, which would slow every later one
@@ -107,5 +110,5 @@ export async function profileByPrefixes(
     const feeds = Object.fromEntries(Object.entries(p.feeds).filter(([name]) => cut.inputs.some((i) => i.name === name)));
     prefixMs.push(await timeModel(graphBytes(parsed, cut), feeds, [PROBE]));
   }
-  return prefixRows(groups, prefixMs, await timeModel(p.bytes, p.feeds, p.fetches));
+  return prefixRows(groups, prefixMs, await timeModel(p.bytes, p.feeds, p.fetches, true));
 }

@@ -6,7 +6,7 @@ import { cpus, platform, release } from 'node:os';
 import { PACKAGE } from '../common/version.js';
 import { writtenByAlexnetOnnx } from '../model/names.js';
 import { nvidiaGpu } from '../runners/devices.js';
-import type { BenchMode, ModeResult } from './types.js';
+import { type BenchMode, hasBackward, type ModeResult } from './types.js';
 
 /** The model's options in the report. */
 export type ModelFields = Pick<ModeResult, 'image_size' | 'lrn' | 'head' | 'classes' | 'dropout' | 'loss' | 'wrt' | 'seed'>;
@@ -27,13 +27,13 @@ function numberOf(value: string | undefined): number | null {
 /**
  * The model's options from its `metadata_props` (export records every option; a built-in model carries the same), or
  * null for each one a model alexnet-onnx did not write. `imageSize` is what the run fed, known for every model. The
- * loss and `wrt` apply to forward-backward only, and classes to the FC head only: null elsewhere.
+ * loss and `wrt` apply to forward-backward and the training step only, and classes to the FC head only: null elsewhere.
  */
 export function modelFields(meta: Record<string, string>, mode: BenchMode, imageSize: number): ModelFields {
   const ours = writtenByAlexnetOnnx(meta);
   const get = (key: string): string | undefined => (ours ? meta[`alexnet.${key}`] : undefined);
   const head = get('head') ?? null;
-  const training = mode === 'forward-backward';
+  const training = hasBackward(mode);
   return {
     image_size: imageSize,
     lrn: get('lrn') ?? null,

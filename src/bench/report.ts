@@ -85,8 +85,9 @@ export function formatSummary(results: ModeResult[]): string {
   for (const r of results) {
     const fallback = r.fallback_nodes.length ? `${r.fallback_nodes.length} node(s) on the CPU` : `all nodes on ${r.ep}`;
     const flops = r.flops_per_batch === null ? 'n/a' : `${(r.flops_per_batch / 1e9).toFixed(2)} GFLOP/batch`;
+    const optimizer = r.optimizer ? `, ${describeOptimizerReport(r.optimizer)}` : '';
     out.push(
-      `${r.mode}: batch ${r.batch}, ${r.steps} steps after ${r.burn_in} burn-in, input on ${r.input}, fetch ${describeFetch(r)}, ${flops}, ${describeFormulation(r.formulation)}, ${fallback}`,
+      `${r.mode}: batch ${r.batch}, ${r.steps} steps after ${r.burn_in} burn-in, input on ${r.input}, fetch ${describeFetch(r)}, ${flops}, ${describeFormulation(r.formulation)}${optimizer}, ${fallback}`,
     );
   }
   if (results.some((r) => r.runtime === 'browser' && r.peak_rss_bytes === null))
@@ -96,5 +97,14 @@ export function formatSummary(results: ModeResult[]): string {
 
 function describeFetch(r: ModeResult): string {
   if (r.fetch.length === 1) return r.fetch[0]!;
+  if (r.mode === 'train-step') return `${r.fetch[0]} and ${r.fetch.length - 1} .next outputs (fed back)`;
   return `${r.fetch.length} gradients`;
+}
+
+/** `adamw (lr 0.001, beta1 0.9, ...)`: a report's optimizer, its fields as the JSON names them. */
+function describeOptimizerReport(o: NonNullable<ModeResult['optimizer']>): string {
+  const { kind, ...values } = o;
+  return `${kind} (${Object.entries(values)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')})`;
 }

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { onCleanup } from '../common/cleanup.js';
 import type { Ep, RuntimeName } from '../common/eps.js';
 import { formulationFromMetadata } from '../model/formulation.js';
+import { optimizerFromMetadata } from '../model/optimizer.js';
 import { type BrowserBench, openBrowserBench } from '../runners/browser.js';
 import type { JobProgress } from '../runners/page-protocol.js';
 import { fallbackNodes, fallbackWarning, placementFromLog } from '../runners/placement.js';
@@ -18,7 +19,8 @@ import { type EnvironmentFields, modelFields, runEnvironment } from './report-js
 import { type PeakRss, startPeakRss } from './rss.js';
 import { openRunner, pageJob, seedLoop } from './session.js';
 import { type Statistics, summarize } from './statistics.js';
-import { type BenchMode, type BenchOptions, MODE_LABEL, type ModeResult, REPORT_SCHEMA } from './types.js';
+import { optimizerReport, trainStepOf } from './train-step.js';
+import { type BenchMode, type BenchOptions, hasBackward, MODE_LABEL, type ModeResult, REPORT_SCHEMA } from './types.js';
 
 /** What one runtime measured for one mode. */
 interface Timed {
@@ -121,8 +123,10 @@ async function timeInProcess(
     const onStep = onProgress && stepsTo(onProgress, p.mode);
     const loop = await timeLoop(() => runner.run(), { ...seedLoop(o, p.mode), format: o.format, log, onStep });
     const peakRssBytes = peak.peakBytes();
+    // outputs kept on a GPU are not read back: reading onnxruntime-node's WebGPU tensors aborts the process
+    const onHost = Object.entries(out).filter(([, t]) => t.location === 'cpu');
     const outputs = o.collectOutputs
-      ? Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { dims: [...t.dims], data: t.data as Float32Array }]))
+      ? Object.fromEntries(onHost.map(([k, t]) => [k, { dims: [...t.dims], data: t.data as Float32Array }]))
       : undefined;
     return {
       runtime: runner.runtime,
@@ -174,7 +178,7 @@ async function timeInBrowser(
   onProgress?: ProgressListener,
 ): Promise<Timed> {
   onProgress?.({ phase: 'page', mode: p.mode });
-  const job = { ...pageJob(o, p.fetches, seedLoop(o, p.mode)), format: o.format, collectOutputs: o.collectOutputs };
+  const job = { ...pageJob(o, p.fetches, seedLoop(o, p.mode), p), format: o.format, collectOutputs: o.collectOutputs };
   // The page sends its lines as they happen; where nodes ran is known only when the job returns, so the fallback
   // warning comes after the seeds' lines here.
   const r = await browser.runJob(job, p.bytes, p.feeds, log, onProgress && pageStepsTo(onProgress, p.mode));
@@ -208,7 +212,7 @@ function warnFallback(placement: Placement, ep: Ep, log: (line: string) => void)
 
 function resultOf(o: BenchOptions, p: PreparedMode, t: Timed, run: RunInfo): ModeResult {
   const s = t.stats;
-  const formulation = formulationFromMetadata(p.parsed.metadata, p.mode === 'forward-backward');
+  const formulation = formulationFromMetadata(p.parsed.metadata, hasBackward(p.mode));
   return {
     schema: REPORT_SCHEMA,
     runtime: t.runtime,
@@ -242,6 +246,7 @@ function resultOf(o: BenchOptions, p: PreparedMode, t: Timed, run: RunInfo): Mod
     formulation,
     formulation_source: formulationSourceReport(o, formulation),
     ...modelFields(p.parsed.metadata, p.mode, o.model.imageSize),
+    optimizer: optimizerOf(o, p),
     ...run.environment,
     argv: o.argv ?? null,
     started_at: run.startedAt,
@@ -249,4 +254,15 @@ function resultOf(o: BenchOptions, p: PreparedMode, t: Timed, run: RunInfo): Mod
     durations_s: t.durations,
     ...(t.outputs ? { outputs: t.outputs } : {}),
   };
+}
+
+/**
+ * The optimizer of a training step, with the learning rate fed: the options', or what a `--model` file's metadata
+ * records (its hyperparameters are constants in its graph); null in the other modes.
+ */
+function optimizerOf(o: BenchOptions, p: PreparedMode): ModeResult['optimizer'] {
+  if (p.mode !== 'train-step') return null;
+  const step = trainStepOf(o);
+  const settings = o.modelFile ? optimizerFromMetadata(p.parsed.metadata) : step.optimizer;
+  return settings ? optimizerReport(settings, step.lr) : null;
 }

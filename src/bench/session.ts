@@ -14,9 +14,18 @@ export function seedLoop(o: BenchOptions, mode: BenchMode): Loop {
   return { label: MODE_LABEL[mode], burnIn: o.burnIn, steps: o.steps, logEvery: o.logEvery };
 }
 
-/** A page job for these options (EP, threads, graph optimization): what to fetch and the loop to run. */
-export function pageJob(o: BenchOptions, fetches: string[], loop: Loop): Omit<BrowserJob, 'modelUrl' | 'feeds'> {
-  return { ep: o.ep as WebEp, threads: o.threads, graphOpt: o.graphOpt, fetches, ...loop };
+/**
+ * A page job for these options (EP, threads, graph optimization): what to fetch, the loop to run, and for a training
+ * step what to feed back after each step and the step counter (`step`).
+ */
+export function pageJob(
+  o: BenchOptions,
+  fetches: string[],
+  loop: Loop,
+  step: Pick<BrowserJob, 'feedback' | 'counter'> = {},
+): Omit<BrowserJob, 'modelUrl' | 'feeds'> {
+  const training = step.feedback?.length ? { feedback: step.feedback, counter: step.counter } : {};
+  return { ep: o.ep as WebEp, threads: o.threads, graphOpt: o.graphOpt, fetches, ...loop, ...training };
 }
 
 function runnerOptions(o: BenchOptions, p: PreparedMode, profileDir: string): RunnerOptions {
@@ -25,6 +34,8 @@ function runnerOptions(o: BenchOptions, p: PreparedMode, profileDir: string): Ru
     model: p.bytes,
     feeds: p.feeds,
     fetches: p.fetches,
+    feedback: p.feedback,
+    counter: p.counter,
     threads: o.threads,
     graphOpt: o.graphOpt,
     tf32: o.tf32,

@@ -1,15 +1,45 @@
 import type { Ep, RuntimeName } from '../common/eps.js';
 import type { AlexNetOptions } from '../model/alexnet.js';
 import type { FormulationKey, FormulationReport } from '../model/formulation.js';
-import type { TrainingOptions } from '../model/training.js';
+import type { OptimizerSettings } from '../model/optimizer.js';
+import type { LossKind, TrainingOptions } from '../model/training.js';
 import type { Dim } from '../onnx/types.js';
 import type { GraphOptLevel, InputPlacement } from '../runners/types.js';
 import type { TimeFormat } from './format.js';
 
-/** What a benchmark times: the forward pass, or forward and backward (the gradients of the loss). */
-export type BenchMode = 'forward' | 'forward-backward';
-/** Every mode, in the order a default bench runs them. */
+/**
+ * What a benchmark times: the forward pass, forward and backward (the gradients of the loss), or a whole training step
+ * (forward, backward and the optimizer's update, each step fed the previous step's parameters and state).
+ */
+export type BenchMode = 'forward' | 'forward-backward' | 'train-step';
+/** The seeds' two modes, in the order a default bench runs them (`--mode both`). */
 export const BENCH_MODES: readonly BenchMode[] = ['forward', 'forward-backward'];
+/** Every mode, in the order `--mode all` runs them. */
+export const ALL_BENCH_MODES: readonly BenchMode[] = ['forward', 'forward-backward', 'train-step'];
+
+/** Whether a mode runs the backward pass (its graph has the backward formulations, the loss and `wrt`). */
+export function hasBackward(mode: BenchMode): boolean {
+  return mode !== 'forward';
+}
+
+/**
+ * The training step a `train-step` mode times: its optimizer (hyperparameters are constants in the graph), the learning
+ * rate fed as its `lr` input, and its loss (`export --train-step`'s: softmax cross-entropy with the FC head, the
+ * seeds' l2 without it, unless `--loss` says otherwise). The other training options (`wrt`, the backward
+ * formulations) are the bench's own.
+ */
+export interface TrainStepBench {
+  optimizer: OptimizerSettings;
+  lr: number;
+  loss: LossKind;
+}
+
+/**
+ * `bench`'s learning rate for `train-step`. It does not change a step's work, only the values; it is small because the
+ * seeds' l2 loss is not normalized (about 1e8 at batch 32, 224 px), and SGD on it diverges to NaN at larger rates
+ * (docs/benchmarks.md, "Train-step mode"): a timed step should compute finite values, as training does.
+ */
+export const DEFAULT_BENCH_LR = 1e-9;
 
 /** What a forward-backward step fetches to the host: every gradient (as the seeds), or only their sum of squares. */
 export type FetchKind = 'grads' | 'sum';
@@ -36,7 +66,11 @@ export type FormulationSourceReport = { [K in keyof FormulationReport]: Formulat
 export const DEFAULT_LOOP = { steps: 100, burnIn: 10, logEvery: 10 } as const;
 
 /** Seed labels, as in the seeds' `info_string`. */
-export const MODE_LABEL: Record<BenchMode, string> = { forward: 'Forward', 'forward-backward': 'Forward-backward' };
+export const MODE_LABEL: Record<BenchMode, string> = {
+  forward: 'Forward',
+  'forward-backward': 'Forward-backward',
+  'train-step': 'Train-step',
+};
 
 /** Everything a benchmark run needs. `model` options apply to built-in models; `modelFile` benches a given file. */
 export interface BenchOptions {
@@ -57,6 +91,11 @@ export interface BenchOptions {
   fetch: FetchKind;
   model: AlexNetOptions;
   training: TrainingOptions;
+  /**
+   * The `train-step` mode's optimizer, learning rate and loss (`benchOptions` fills in the defaults: sgd, with
+   * `DEFAULT_BENCH_LR`). A `--model` training-step file keeps its own optimizer and loss; only `lr` applies to it.
+   */
+  trainStep?: TrainStepBench;
   /**
    * A file to bench, with its metadata and its `images` input's dimensions read once (each mode parses the bytes
    * afresh: the images edit changes the proto).
@@ -90,8 +129,15 @@ export interface LayerTime {
  * The `--json` report's version. 2: what tells runs apart (model, tool, machine, command line, start time) was added,
  * and "not applicable" is null everywhere; reports without the field are version 1 (`-` in `formulation`). 3: each
  * mode's peak memory (`peak_rss_bytes`) and where each formulation choice came from (`formulation_source`) were added.
+ * 4: the `train-step` mode and its `optimizer` were added (`loss` and `wrt` are also set for it).
  */
-export const REPORT_SCHEMA = 3;
+export const REPORT_SCHEMA = 4;
+
+/**
+ * A training step's optimizer in the report, hyperparameters in snake_case: sgd `momentum`, `nesterov`,
+ * `weight_decay`; adamw `beta1`, `beta2`, `eps`, `weight_decay`; `lr` is the learning rate fed.
+ */
+export type OptimizerReport = { kind: OptimizerSettings['optimizer']; lr: number } & Record<string, number | boolean | string>;
 
 /**
  * One mode's result. The field names and their flat layout are the `--json` report's, which other tools read
@@ -149,10 +195,12 @@ export interface ModeResult {
   classes: number | null;
   /** Dropout rate of fc6 and fc7. */
   dropout: number | null;
-  /** The loss of a forward-backward step; null in forward mode. */
+  /** The loss of a forward-backward or training step; null in forward mode. */
   loss: string | null;
   /** What the gradients are taken of (`conv`, `all`); null in forward mode. */
   wrt: string | null;
+  /** The training step's optimizer and learning rate (`train-step`); null in the other modes. */
+  optimizer: OptimizerReport | null;
   /** Seed of the weights. */
   seed: number | null;
   /** `alexnet-onnx`. */

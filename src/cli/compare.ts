@@ -10,7 +10,7 @@ export const OUT_FILES = { table: 'compare.txt', chart: 'compare.svg' };
 
 export const command = 'compare <reports..>';
 export const describe =
-  "Compare saved 'bench --json' reports and '--append' files: each mode's mean against a baseline run, and an SVG chart";
+  "Compare saved 'bench --json' reports and '--append' files: each mode's mean (forward, forward-backward, train-step) against a baseline run, and an SVG chart";
 
 export function builder(y: Argv) {
   return y

@@ -6,6 +6,7 @@ import type { NodeEp } from '../common/eps.js';
 import { checkCudaSetup, describeTf32, setCudaTf32 } from './cuda.js';
 import { cpuDescription, nvidiaGpu } from './devices.js';
 import { explainEpError } from './errors.js';
+import { feedbackOutputOptions, stepFeeds } from './feedback.js';
 import { ortNodeVersion } from './packages.js';
 import { placementOf } from './placement.js';
 import { takeNewestProfile } from './profile-file.js';
@@ -82,10 +83,12 @@ export async function createNodeRunner(o: RunnerOptions): Promise<Runner> {
       ...nodeSessionOptions(ep, o.threads, o.graphOpt),
       enableProfiling: true,
       profileFilePrefix: profilePrefix,
+      ...feedbackOutputOptions(ep, o.feedback),
     });
   } catch (err) {
     throw explainEpError(ep, err);
   }
+  const feeds = stepFeeds(o.feeds, o, (v) => new ort.Tensor('int64', BigInt64Array.of(v), []));
   let events: KernelEvent[] | undefined;
   let ran = false;
   const readProfileOnce = (): KernelEvent[] => {
@@ -102,14 +105,16 @@ export async function createNodeRunner(o: RunnerOptions): Promise<Runner> {
     ortVersion: ortNodeVersion(),
     device: describeDevice(ep, o.tf32),
     async run(): Promise<Record<string, Tensor>> {
-      const out = await session.run(o.feeds, o.fetches);
+      const out = (await session.run(feeds.next(), o.fetches)) as Record<string, Tensor>;
       ran = true;
-      return out as Record<string, Tensor>;
+      feeds.fedBack(out);
+      return out;
     },
     placement: () => placementOf(readProfileOnce()),
     kernelEvents: readProfileOnce,
     async release(): Promise<void> {
       if (!events && ran) readProfileOnce();
+      feeds.release();
       await session.release();
     },
   };

@@ -5,6 +5,7 @@ import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { WebEp } from '../common/eps.js';
 import { cpuDescription } from './devices.js';
 import { explainEpError } from './errors.js';
+import { feedbackOutputOptions, stepFeeds } from './feedback.js';
 import { installNodeWebGpu } from './node-webgpu.js';
 import { describeWasmThreads, ORT_WEB_BUILDS, OrtLogCapture, type OrtWeb } from './ort-web-common.js';
 import { ortWebVersion } from './packages.js';
@@ -68,6 +69,48 @@ function installLogTee(): void {
 /** Threads each build (wasm, webgpu) was initialized with: each has its own WebAssembly instance. */
 const threadsInUse = new Map<WebEp, number>();
 
+/** onnxruntime-web loaded and set up in this process for one EP (`loadWebRuntime`). */
+export interface WebRuntime {
+  /** The build's module: its sessions and tensors. */
+  ort: OrtWeb;
+  ortVersion: string;
+  /** The device line: the CPU or the WebGPU adapter, and the WebAssembly threads. */
+  device: string;
+}
+
+/**
+ * Loads onnxruntime-web's build for `ep` and sets this process up for it, once: V8's WebAssembly compiler for the
+ * build, ORT's log tee, Dawn's `navigator.gpu` for WebGPU, and `threads` WebAssembly threads (0: one per core), which
+ * ORT fixes for the whole process.
+ */
+export async function loadWebRuntime(ep: WebEp, threads: number): Promise<WebRuntime> {
+  // With more than one thread the WebGPU build fails to load in Node ("TypeError: fetch failed": its thread
+  // loader fetches its own script by file: URL).
+  if (ep === 'webgpu' && threads > 1)
+    throw new Error("onnxruntime-web's WebGPU build runs its WebAssembly on one thread in Node: use --threads 1 (or 0)");
+  useWasmCompiler(ep === 'webgpu' ? 'liftoff' : 'turbofan');
+  installLogTee();
+  let adapter = '';
+  if (ep === 'webgpu') adapter = await installNodeWebGpu();
+  const ort = await loadOrt(ep);
+  const used = ep === 'webgpu' ? 1 : threads || defaultWasmThreads();
+  const before = threadsInUse.get(ep);
+  if (before !== undefined && before !== used) {
+    throw new Error(`onnxruntime-web fixes its WebAssembly threads once per process: already ${before}, asked for ${used}`);
+  }
+  ort.env.wasm.numThreads = used;
+  threadsInUse.set(ep, used);
+  const wasm = describeWasmThreads(used);
+  return {
+    ort,
+    ortVersion: ort.env.versions.web ?? ortWebVersion(),
+    device:
+      ep === 'webgpu'
+        ? `${adapter} (Dawn, npm webgpu; ${wasm}, V8 Liftoff only, for CPU nodes)`
+        : `${cpuDescription()} (${wasm}, V8 TurboFan only)`,
+  };
+}
+
 /**
  * Opens an onnxruntime-web session in Node on `wasm` or `webgpu` (Dawn from the npm `webgpu` package).
  *
@@ -77,45 +120,31 @@ const threadsInUse = new Map<WebEp, number>();
 export async function createWebRunner(o: RunnerOptions): Promise<Runner> {
   if (o.ep !== 'wasm' && o.ep !== 'webgpu') throw new Error(`onnxruntime-web has no '${o.ep}' EP here (wasm or webgpu)`);
   const ep: WebEp = o.ep;
-  // With more than one thread the WebGPU build fails to load in Node ("TypeError: fetch failed": its thread
-  // loader fetches its own script by file: URL).
-  if (ep === 'webgpu' && o.threads > 1)
-    throw new Error("onnxruntime-web's WebGPU build runs its WebAssembly on one thread in Node: use --threads 1 (or 0)");
-  useWasmCompiler(ep === 'webgpu' ? 'liftoff' : 'turbofan');
-  installLogTee();
-  let adapter = '';
-  if (ep === 'webgpu') adapter = await installNodeWebGpu();
-  const ort = await loadOrt(ep);
-  const threads = ep === 'webgpu' ? 1 : o.threads || defaultWasmThreads();
-  const before = threadsInUse.get(ep);
-  if (before !== undefined && before !== threads) {
-    throw new Error(`onnxruntime-web fixes its WebAssembly threads once per process: already ${before}, asked for ${threads}`);
-  }
-  ort.env.wasm.numThreads = threads;
+  const { ort, ortVersion, device } = await loadWebRuntime(ep, o.threads);
   const options: InferenceSession.SessionOptions = { executionProviders: [ep], graphOptimizationLevel: o.graphOpt, logSeverityLevel: 3 };
   let placement: Placement;
   let session: InferenceSession;
   try {
     placement = placementFromLog(await logCapture.placementLog(ort, o.model, options));
-    session = await ort.InferenceSession.create(o.model, options);
+    session = await ort.InferenceSession.create(o.model, { ...options, ...feedbackOutputOptions(ep, o.feedback) });
   } catch (err) {
     throw explainEpError(ep, err);
   }
-  const used = ort.env.wasm.numThreads ?? threads;
-  threadsInUse.set(ep, used);
-  const wasm = describeWasmThreads(used);
+  const feeds = stepFeeds(o.feeds, o, (v) => new ort.Tensor('int64', BigInt64Array.of(v), []));
   return {
     runtime: 'web',
     ep,
-    ortVersion: ort.env.versions.web ?? ortWebVersion(),
-    device:
-      ep === 'webgpu'
-        ? `${adapter} (Dawn, npm webgpu; ${wasm}, V8 Liftoff only, for CPU nodes)`
-        : `${cpuDescription()} (${wasm}, V8 TurboFan only)`,
+    ortVersion,
+    device,
     async run(): Promise<Record<string, Tensor>> {
-      return (await session.run(o.feeds, o.fetches)) as Record<string, Tensor>;
+      const out = (await session.run(feeds.next(), o.fetches)) as Record<string, Tensor>;
+      feeds.fedBack(out);
+      return out;
     },
     placement: () => placement,
-    release: () => session.release(),
+    async release(): Promise<void> {
+      feeds.release();
+      await session.release();
+    },
   };
 }

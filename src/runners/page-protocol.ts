@@ -26,7 +26,7 @@ export interface BrowserJob {
   modelUrl: string;
   feeds: FeedSpec[];
   fetches: string[];
-  /** The seeds' label for the summary line: `Forward` or `Forward-backward`. */
+  /** The seeds' label for the summary line: `Forward`, `Forward-backward` or `Train-step`. */
   label: string;
   burnIn: number;
   steps: number;
@@ -35,6 +35,10 @@ export interface BrowserJob {
   format?: 'seeds' | 'auto';
   /** Return the first run's outputs (for tests comparing runtimes). */
   collectOutputs?: boolean;
+  /** A training step's outputs fed back as its inputs after each step (`RunnerOptions.feedback`). */
+  feedback?: { input: string; output: string }[];
+  /** A training step's int64 scalar input fed the run's number, 1 at the first run (`RunnerOptions.counter`). */
+  counter?: string;
 }
 
 /**

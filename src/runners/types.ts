@@ -9,6 +9,12 @@ export const GRAPH_OPT_LEVELS: readonly GraphOptLevel[] = ['disabled', 'basic', 
 /** Where the image batch lives during a run. */
 export type InputPlacement = 'device' | 'host';
 
+/** An input of a training step and the output fed back into it at the next run (`conv1.weight` <- `conv1.weight.next`). */
+export interface Feedback {
+  input: string;
+  output: string;
+}
+
 /** What a runner needs to open a session. */
 export interface RunnerOptions {
   ep: Ep;
@@ -16,8 +22,17 @@ export interface RunnerOptions {
   model: Uint8Array;
   /** Inputs fed on every step (empty when the images are resident in the model, see `--input device`). */
   feeds: Record<string, Tensor>;
-  /** Outputs fetched to the host on every step. */
+  /** Outputs fetched on every step (to the host, but for those fed back on a GPU EP, see `feedback`). */
   fetches: string[];
+  /**
+   * A training step's state: after each run, every `output` (which `fetches` must name) is fed as its `input` at the
+   * next run instead of the tensor fed before, so that each step starts from the previous step's parameters and
+   * optimizer state, as training does. On WebGPU those outputs stay on the device (`preferredOutputLocation`), and each
+   * one replaced is released; on the CPU and WebAssembly EPs they are host tensors, fed back as they are.
+   */
+  feedback?: Feedback[];
+  /** An int64 scalar input fed the run's number, 1 at the first run (the training step's `step`, which AdamW reads). */
+  counter?: string;
   /** CPU threads: intra-op threads on onnxruntime-node, WebAssembly threads on onnxruntime-web (0 = default). */
   threads: number;
   graphOpt: GraphOptLevel;

@@ -6,6 +6,7 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { timeLoop } from '../bench/harness.js';
 import type { WebEp } from '../common/eps.js';
+import { feedbackOutputOptions, stepFeeds } from '../runners/feedback.js';
 import { describeWasmThreads, ORT_WEB_BUILDS, OrtLogCapture, type OrtWeb } from '../runners/ort-web-common.js';
 import type { BrowserJob, BrowserJobResult, JobProgress } from '../runners/page-protocol.js';
 
@@ -115,15 +116,22 @@ export async function runJob(job: BrowserJob, report: JobReporter): Promise<Brow
   report.progress({ phase: 'session' });
   const placementLog = await logCapture.placementLog(ort, model, options);
   const created = performance.now();
-  const session = await ort.InferenceSession.create(model, options);
+  const session = await ort.InferenceSession.create(model, { ...options, ...feedbackOutputOptions(job.ep, job.feedback) });
   const sessionCreateS = (performance.now() - created) / 1000;
+  // a training step is fed the previous step's outputs (kept on the GPU on webgpu) and its number
+  const stepped = stepFeeds(feeds, job, (v) => new ort.Tensor('int64', BigInt64Array.of(v), []));
+  const step = async (): Promise<Record<string, Tensor>> => {
+    const out = (await session.run(stepped.next(), job.fetches)) as Record<string, Tensor>;
+    stepped.fedBack(out);
+    return out;
+  };
   try {
     report.progress({ phase: 'first run' });
     const first = performance.now();
-    const out = await session.run(feeds, job.fetches);
+    const out = await step();
     const firstRunS = (performance.now() - first) / 1000;
     const of = job.burnIn + job.steps;
-    const loop = await timeLoop(() => session.run(feeds, job.fetches), {
+    const loop = await timeLoop(step, {
       label: job.label,
       burnIn: job.burnIn,
       steps: job.steps,
@@ -151,10 +159,12 @@ export async function runJob(job: BrowserJob, report: JobReporter): Promise<Brow
     };
     if (job.collectOutputs) {
       result.outputs = {};
-      for (const [name, t] of Object.entries(out)) result.outputs[name] = { dims: [...t.dims], base64: toBase64(t.data as Float32Array) };
+      for (const [name, t] of Object.entries(out))
+        if (t.location === 'cpu') result.outputs[name] = { dims: [...t.dims], base64: toBase64(t.data as Float32Array) };
     }
     return result;
   } finally {
+    stepped.release();
     await session.release();
   }
 }

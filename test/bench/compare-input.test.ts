@@ -30,13 +30,37 @@ describe('reading saved reports', () => {
     ['{"a": 1}\nnot json\n', /^e\.json is not .*: line 2 is not JSON$/],
     ['{"name": "alexnet-onnx"}', /: its entry has no runtime string/],
     [JSON.stringify([entry('forward'), { ...entry('forward'), mean_s: '0.1' }]), /: entry 2 has no mean_s/],
-    [JSON.stringify([{ ...entry('forward'), mode: 'train' }]), /: its entry has mode "train", not one of forward, forward-backward/],
+    [
+      JSON.stringify([{ ...entry('forward'), mode: 'train' }]),
+      /: its entry has mode "train", not one of forward, forward-backward, train-step$/,
+    ],
+    [JSON.stringify([entry('train-step')]), /: its entry has mode train-step but no optimizer \(an object with kind and lr\)$/],
+    [
+      JSON.stringify([entry('train-step', undefined, { optimizer: { kind: 'sgd' } as never })]),
+      /: its entry has mode train-step but no optimizer/,
+    ],
     [JSON.stringify([{ ...entry('forward'), batch: 0 }]), /: its entry has no batch/],
     [JSON.stringify([{ ...entry('forward'), sd_s: null }]), /: its entry has no sd_s/],
     ['[1, 2]', /: entry 1 is not a JSON object/],
   ])('refuses %j with one line naming the file', (text, message) => {
     expect(() => parseReportEntries(text, 'e.json')).toThrow(ReportFileError);
     expect(() => parseReportEntries(text, 'e.json')).toThrow(message);
+  });
+
+  it('reads train-step entries with their optimizer, and reports of the schemas before them', () => {
+    const optimizer = { kind: 'adamw' as const, lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.01 };
+    const now = [
+      { ...entry('forward', 't'), schema: 4, optimizer: null },
+      { ...entry('train-step', 't'), schema: 4, optimizer },
+    ];
+    expect(parseReportEntries(JSON.stringify(now), 'a.json').map((e) => e.optimizer)).toEqual([null, optimizer]);
+    expect(splitRuns(now, 'a.json')).toHaveLength(1);
+    // schema 3 (peak memory, no optimizer field) and 2
+    const old = [
+      { ...entry('forward', 't'), schema: 3, peak_rss_bytes: 4e8 },
+      { ...entry('forward-backward', 't'), schema: 2 },
+    ];
+    expect(parseReportEntries(JSON.stringify(old), 'old.json')).toEqual(old);
   });
 
   it('splits a series into runs: a new start time, target or batch, or a mode again', () => {

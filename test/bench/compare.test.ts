@@ -8,6 +8,7 @@ import {
   runsByTarget,
 } from '../../src/bench/compare.js';
 import { gpuPeak } from '../../src/bench/peak.js';
+import type { OptimizerReport } from '../../src/bench/types.js';
 
 const e = (runtime: string, ep: string, mode: string, ms: number, device = 'dev'): ReportEntry => ({
   runtime,
@@ -202,6 +203,79 @@ describe('comparison table and chart', () => {
     ];
     expect(formatRatioTable(runs)).toMatch(/\nnote: the runs have different batches \(8, 32\)/);
     expect(formatRatioTable(runs.slice(0, 1))).not.toMatch(/note:/);
+  });
+
+  const SGD = { kind: 'sgd' as const, lr: 0.001, momentum: 0.9, nesterov: false, weight_decay: 0 };
+  const step = (runtime: string, ep: string, ms: number, optimizer: OptimizerReport = SGD): ReportEntry => ({
+    ...e(runtime, ep, 'train-step', ms),
+    optimizer,
+    peak_rss_bytes: 900e6,
+  });
+
+  it('adds a train-step column group where some target has train-step results, with a line naming the optimizer', () => {
+    const lines = formatCompareTable([...REPORTS, step('node', 'cpu', 600), step('pytorch', 'cpu', 480)]).split('\n');
+    const rows = lines.map((l) => l.split(/\s{2,}/));
+    expect(rows[0]).toEqual([
+      'runtime/EP',
+      'forward ms',
+      'x PyTorch',
+      'peak MB',
+      'fwd-bwd ms',
+      'x PyTorch',
+      'peak MB',
+      'train-step ms',
+      'x PyTorch',
+      'peak MB',
+      'device',
+    ]);
+    expect(rows[1]).toEqual([
+      'node/cpu',
+      '150.00 +/- 15.00',
+      '0.75',
+      '401',
+      '500.00 +/- 50.00',
+      '1.25',
+      '812',
+      '600.00 +/- 60.00',
+      '1.25',
+      '900',
+      'dev',
+    ]);
+    // a target without train-step results, and the peer's own row
+    expect(rows[2]!.slice(7, 10)).toEqual(['n/a', 'n/a', 'n/a']);
+    expect(rows[4]!.slice(7, 9)).toEqual(['480.00 +/- 48.00', '1 (peer)']);
+    expect(lines.at(-1)).toBe(
+      "train-step = forward, loss, backward and the optimizer update, each step from the last one's parameters: sgd (lr 0.001, momentum 0.9, nesterov false, weight_decay 0)",
+    );
+  });
+
+  it('says so when the targets timed train-steps of different optimizers', () => {
+    const adamw = { kind: 'adamw' as const, lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.01 };
+    const table = formatCompareTable([step('node', 'cpu', 600), step('pytorch', 'cpu', 480, adamw)]);
+    expect(table.split('\n').at(-1)).toMatch(
+      /; the optimizers differ, so train-step ratios compare different steps: node\/cpu sgd \(lr 0\.001, .*\); pytorch\/cpu adamw \(lr 0\.001, beta1 0\.9, beta2 0\.999, eps 1e-8, weight_decay 0\.01\)$/,
+    );
+  });
+
+  it("divides train-step by the baseline's train-step in the ratio table, and draws it as a third bar per run", () => {
+    const runs = [
+      { label: 'a.json', entries: [e('node', 'cpu', 'forward', 150), step('node', 'cpu', 600)] },
+      { label: 'b.json', entries: [e('web', 'wasm', 'forward', 300), step('web', 'wasm', 1200)] },
+      { label: 'c.json', entries: [e('node', 'cpu', 'forward', 100)] },
+    ];
+    const lines = formatRatioTable(runs).split('\n');
+    const rows = lines.map((l) => l.split(/\s{2,}/));
+    expect(rows[0]!.slice(10, 14)).toEqual(['train-step ms', 'x baseline', 'peak MB', 'device']);
+    expect(rows[1]!.slice(10, 13)).toEqual(['600.00 +/- 60.00', 'baseline', '900']);
+    expect(rows[2]!.slice(10, 13)).toEqual(['1200.00 +/- 120.00', '2.00', '900']);
+    expect(rows[3]!.slice(10, 13)).toEqual(['n/a', 'n/a', 'n/a']);
+    expect(lines.at(-1)).toMatch(/^train-step = .*: sgd \(lr 0\.001, /);
+    const svg = compareChartSvg(runs, 't');
+    expect(svg).toContain('>train-step</text>');
+    expect(svg.match(/fill="#54a24b"/g)).toHaveLength(3); // the legend's and two bars
+    // three bar rows per run: 3 x 14 px + 10 px apart
+    const ys = [...svg.matchAll(/<rect x="130" y="(\d+)" width="[\d.]+" height="12"/g)].map((m) => Number(m[1]));
+    expect(ys).toEqual([44, 72, 96, 124, 148]);
   });
 
   it('makes room in the chart for long run names', () => {

@@ -62,6 +62,30 @@ describe('alexnet-onnx compare', () => {
     expect(readFileSync(join(out, OUT_FILES.table), 'utf8')).toBe(o.stdout.split(/^wrote /m)[0]);
   });
 
+  it("shows train-step reports as a third column group, with the optimizer's line and a third bar", () => {
+    // a train-step report as bench (report schema 4) and the PyTorch peer write one: mode train-step, its optimizer
+    const [, fb] = JSON.parse(readFileSync(join(dir, 'a.json'), 'utf8')) as Record<string, unknown>[];
+    const optimizer = { kind: 'adamw', lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.01 };
+    const mean = (fb!.mean_s as number) * 1.5;
+    writeFileSync(join(dir, 't.json'), JSON.stringify([{ ...fb, schema: 4, mode: 'train-step', mean_s: mean, optimizer }]));
+    const svg = join(dir, 't.svg');
+    const r = cli(['compare', 't.json', 'a.json', '--svg', svg], dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(
+      r.stdout
+        .split('\n')[0]!
+        .split(/\s{2,}/)
+        .slice(10, 14),
+    ).toEqual(['train-step ms', 'x baseline', 'peak MB', 'device']);
+    const table = rows(r.stdout);
+    expect(table[0]!.slice(4, 6)).toEqual(['n/a', 'n/a']);
+    expect(table[0]!.slice(10, 12)).toEqual([`${(mean * 1000).toFixed(2)} +/- ${((fb!.sd_s as number) * 1000).toFixed(2)}`, 'baseline']);
+    // the schema 3 report has no train-step
+    expect(table[1]!.slice(10, 13)).toEqual(['n/a', 'n/a', 'n/a']);
+    expect(r.stdout).toMatch(/^train-step = .*: adamw \(lr 0\.001, beta1 0\.9, beta2 0\.999, eps 1e-8, weight_decay 0\.01\)$/m);
+    expect(readFileSync(svg, 'utf8')).toContain('>train-step</text>');
+  });
+
   it.each([
     [['nope.json'], /^alexnet-onnx: cannot read nope\.json: no such file$/],
     [['a.json', 'notes.txt'], /^alexnet-onnx: notes\.txt is not a bench --json report or --append file: line 1 is not JSON$/],
@@ -114,5 +138,43 @@ describe('scripts/compare.mjs', () => {
     expect(readdirSync(join(cwd, 'results')).filter((f) => f.endsWith('.svg'))).toHaveLength(1);
     expect(existsSync(join(CHECKOUT, 'results'))).toBe(false);
     expect(run(['--targets', 'node/tpu']).stderr).toMatch(/^compare: unknown target node\/tpu: choose from node\/cpu, /);
+  });
+
+  const compareMjs = (args: string[]) =>
+    spawnSync(process.execPath, [join(CHECKOUT, 'scripts/compare.mjs'), ...args], {
+      cwd: tempDir(),
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
+
+  it('with --train-step times the training step on bench and the PyTorch peer with the same optimizer', () => {
+    const out = tempDir();
+    const args = ['--targets', 'node/cpu,pytorch/cpu', '--batch', '1', '--steps', '1', '--burn-in', '0', '--out', out];
+    const r = compareMjs([...args, '--train-step', '--optimizer', 'sgd', '--nesterov', '--lr', '0.0001']);
+    expect(r.status, r.stderr).toBe(0);
+    const step = '--mode train-step --optimizer sgd --lr 0.0001 --momentum 0.9 --nesterov --weight-decay 0 --json ';
+    expect(r.stdout).toContain(
+      `== node/cpu train-step: ${process.execPath} dist/cli/bin.js bench --runtime node --ep cpu --batch 1 --steps 1 --burn-in 0 --log-every 10 ${step}`,
+    );
+    expect(r.stdout).toMatch(
+      new RegExp(`^== pytorch/cpu train-step: \\S+ scripts/peer_pytorch.py .* --log-every 10 ${step.slice(0, -8)}`, 'm'),
+    );
+    // mean, x PyTorch, peak MB for each of the three modes
+    const cells = String.raw`\s+\d+\.\d\d \+\/- \d+\.\d\d\s+(\S+)\s+\d+`;
+    const node = new RegExp(`^node/cpu${cells}${cells}${cells}\\s`, 'm').exec(r.stdout);
+    expect(node, r.stdout).not.toBeNull();
+    for (const ratio of node!.slice(1)) expect(ratio).toMatch(/^\d+\.\d\d$/);
+    expect(r.stdout).toMatch(/^train-step = .*: sgd \(lr 0\.0001, momentum 0\.9, nesterov true, weight_decay 0\)$/m);
+    expect(readdirSync(out).filter((f) => f.endsWith('-train-step.json'))).toHaveLength(2);
+  });
+
+  it.each([
+    [['--lr', '0.1', '--optimizer', 'adamw'], 'compare: --optimizer, --lr shape the training step: add --train-step'],
+    [['--train-step', '--optimizer', 'adamw', '--momentum', '0.5'], 'compare: --momentum is not a hyperparameter of --optimizer adamw'],
+    [['--train-step', '--optimizer', 'lion'], 'compare: --optimizer must be one of sgd, adamw, got lion'],
+    [['--train-step', '--lr', '0'], 'compare: --lr must be a number > 0, got 0'],
+  ])('refuses %j in one line, exit code 2, before running anything', (args, message) => {
+    const r = compareMjs(args);
+    expect([r.status, r.stdout, r.stderr]).toEqual([2, '', `${message}\n`]);
   });
 });
