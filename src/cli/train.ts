@@ -6,6 +6,7 @@ import { validateOptions } from '../model/alexnet.js';
 import { FORMULATION_KEYS, formulationFor } from '../model/formulation.js';
 import { validateTrainStep } from '../model/train-step.js';
 import { LOSSES } from '../model/training.js';
+import { DEFAULT_BROWSER } from '../runners/browser.js';
 import { ortNodeVersion, ortWebVersion } from '../runners/packages.js';
 import { GRAPH_OPT_LEVELS, type GraphOptLevel } from '../runners/types.js';
 import { DataError } from '../train/data.js';
@@ -58,16 +59,20 @@ export function builder(y: Argv) {
       choices: ['all', 'conv'],
     })
     .option('runtime', {
-      describe: 'node: onnxruntime-node; web: onnxruntime-web in Node (browser: not supported by train yet)',
+      describe: 'node: onnxruntime-node; web: onnxruntime-web in Node; browser: onnxruntime-web in a headless Chromium page',
       choices: ['node', 'web', 'browser'],
       default: 'node',
     })
     .option('ep', {
-      describe: 'execution provider: node: cpu|cuda|webgpu (default cpu); web: wasm|webgpu (default wasm)',
+      describe: 'execution provider: node: cpu|cuda|webgpu (default cpu); web and browser: wasm|webgpu (default wasm)',
       choices: ['cpu', 'cuda', 'webgpu', 'wasm'],
     })
+    .option('browser', {
+      describe: `Chromium or Chrome for --runtime browser (default ${DEFAULT_BROWSER}; never downloaded)`,
+      type: 'string',
+    })
     .option('threads', {
-      describe: "CPU threads: node: intra-op threads (0: ORT's default); web: WebAssembly threads (0: one per core)",
+      describe: "CPU threads: node: intra-op threads (0: ORT's default); web/browser: WebAssembly threads (0: one per core)",
       type: 'number',
       default: 0,
     })
@@ -107,11 +112,12 @@ export function builder(y: Argv) {
     })
     .group(OPTIMIZER_OPTIONS as string[], 'Optimizer:')
     .group(['steps', 'lr', 'lr-schedule', 'warmup', 'data', 'eval-every'], 'Training:')
-    .group(['runtime', 'ep', 'threads', 'graph-opt', 'tf32', 'log-every', 'burn-in'], 'Run:')
+    .group(['runtime', 'ep', 'browser', 'threads', 'graph-opt', 'tf32', 'log-every', 'burn-in'], 'Run:')
     .group(['out', 'chart', 'json', 'progress'], 'Output:')
     .example('$0 train', `AdamW on the synthetic task, to ${DEFAULT_TRAINED_MODEL}`)
     .example('$0 train --ep cuda --image-size 224 --batch 128', "a GPU run at the seeds' size")
     .example('$0 train --data ~/images --optimizer sgd', 'an ImageFolder directory, SGD with momentum')
+    .example('$0 train --runtime browser --steps 100', 'onnxruntime-web (WebAssembly) in headless Chromium')
     .epilogue(
       `train builds the network with a linear fc8 (--no-fc8-relu) unless told: cross-entropy cannot learn through the seeds' ReLU on the class scores. ${SEEDS_EPILOGUE}`,
     );
@@ -123,6 +129,7 @@ type Args = ArgumentsCamelCase<
     RawOptimizerArgs & {
       runtime: string;
       ep?: string;
+      browser?: string;
       threads: number;
       graphOpt: string;
       tf32: boolean;
@@ -143,8 +150,9 @@ type Args = ArgumentsCamelCase<
 
 /** Turns parsed arguments into a training run's options; usage mistakes are UsageErrors naming the option. */
 export function trainOptionsFrom(args: Args): TrainOptions {
-  if (args.runtime === 'browser')
-    throw new UsageError('--runtime browser: train does not run in the browser page yet; use --runtime web (onnxruntime-web in Node)');
+  if (args.browser !== undefined && args.runtime !== 'browser')
+    throw new UsageError(`--browser is for --runtime browser, but this run uses --runtime ${args.runtime}`);
+  if (args.browser === '') throw new UsageError('--browser needs the path of a Chromium or Chrome');
   const runtime = args.runtime as TrainOptions['runtime'];
   const ep = (args.ep ?? RUNTIME_EPS[runtime][0]) as Ep;
   if (!RUNTIME_EPS[runtime].includes(ep))
@@ -182,6 +190,7 @@ export function trainOptionsFrom(args: Args): TrainOptions {
     threads: args.threads,
     graphOpt: args.graphOpt as GraphOptLevel,
     tf32: args.tf32,
+    ...(runtime === 'browser' ? { browserPath: args.browser ?? DEFAULT_BROWSER } : {}),
     model,
     step,
     schedule: { kind: args.lrSchedule as LrScheduleKind, lr: args.lr, warmup: args.warmup },
@@ -218,24 +227,36 @@ function outputsFrom(args: Args): { model: string; chart: string; json?: string 
   return { model, chart, json: args.json };
 }
 
+/** The runtime for the header line: `onnxruntime-node 1.29.0`, `onnxruntime-web 1.29.0 in Node` or `in /usr/bin/chromium`. */
+function runtimeName(o: TrainOptions): string {
+  if (o.runtime === 'node') return `onnxruntime-node ${ortNodeVersion()}`;
+  return `onnxruntime-web ${ortWebVersion()} in ${o.runtime === 'browser' ? o.browserPath : 'Node'}`;
+}
+
 export async function handler(args: Args): Promise<void> {
   const o = trainOptionsFrom(args);
   const outputs = outputsFrom(args);
-  const runtime = o.runtime === 'node' ? `onnxruntime-node ${ortNodeVersion()}` : `onnxruntime-web ${ortWebVersion()} in Node`;
   const line = progressWanted(args.progress) ? new ProgressLine([]) : undefined;
   const log = (text: string) => (line ? line.around(() => console.log(text)) : console.log(text));
-  for (const text of trainHeader(o, runtime)) log(text);
-  // Ctrl-C (or SIGTERM) once training runs: stop after the step under way and save what was trained; again: quit at once
+  for (const text of trainHeader(o, runtimeName(o))) log(text);
+  // Once the runtime opens (a browser, which a plain signal death would leave running), Ctrl-C or SIGTERM ends the
+  // process with process.exit, whose listeners kill the browser; once training runs, the first one stops after the
+  // step under way and saves what was trained, and another quits without saving.
   const stop = new AbortController();
+  let training = false;
   let stoppedBy: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
+    if (!training || stoppedBy) {
+      line?.stop();
+      process.exit(128 + constants.signals[signal]);
+    }
     stoppedBy = signal;
-    unwatch();
     stop.abort();
     log(
       `stopping on ${signal} after this step, to save what was trained so far (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again: quit without saving)`,
     );
   };
+  let watching = false;
   const unwatch = () => {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -246,13 +267,18 @@ export async function handler(args: Args): Promise<void> {
       log,
       (e) => {
         line?.update(e);
-        if (e.phase === 'timed' && e.done === 0) {
+        // not before: a signal during the synchronous build must end the process at once
+        if (e.phase === 'session' && !watching) {
+          watching = true;
           process.on('SIGINT', onSignal);
           process.on('SIGTERM', onSignal);
         }
+        if (e.phase === 'timed' && e.done === 0) training = true;
       },
       stop.signal,
     );
+    // the runtime is closed: writing the outputs leaves a signal to their own cleanup (src/common/cleanup.ts)
+    unwatch();
     line?.stop();
     if (result.steps === 0) {
       console.log(`interrupted by ${stoppedBy} before the first step: nothing was trained, nothing written`);

@@ -36,6 +36,36 @@ export interface BrowserBench {
  * TMPDIR: the folder it leaves behind when it is killed rather than closed (on Ctrl-C) then goes with that folder.
  */
 export async function openBrowserBench(o: { browserPath?: string; tempDir?: string } = {}): Promise<BrowserBench> {
+  let to: JobListener = NOBODY;
+  const { browser, page, server } = await openBrowserPage({
+    ...o,
+    beforeLoad: async (page) => {
+      await page.exposeFunction('alexnetReport', (line: string) => to.log(line));
+      await page.exposeFunction('alexnetProgress', (p: JobProgress) => to.progress?.(p));
+    },
+  });
+  return bench(browser, page, server, (l) => (to = l));
+}
+
+/** The benchmark page open in a headless Chromium, and the server it comes from. */
+export interface BrowserPage {
+  browser: Browser;
+  page: Page;
+  server: PageServer;
+}
+
+/**
+ * Starts the page server and a headless Chromium at `browserPath`, and opens the page (`beforeLoad` runs before it
+ * loads). `tempDir` becomes Chromium's TMPDIR (see `openBrowserBench`). `ownSignals`: Playwright leaves SIGINT and
+ * SIGTERM to this program instead of closing the browser and ending the process on them, for a caller that still needs
+ * the page after Ctrl-C; it must then end the process with `process.exit` (Playwright kills the browser on exit).
+ */
+export async function openBrowserPage(o: {
+  browserPath?: string;
+  tempDir?: string;
+  ownSignals?: boolean;
+  beforeLoad?: (page: Page) => Promise<void>;
+}): Promise<BrowserPage> {
   const path = o.browserPath ?? DEFAULT_BROWSER;
   if (!existsSync(path)) {
     throw new EpUnavailableError(
@@ -46,14 +76,13 @@ export async function openBrowserBench(o: { browserPath?: string; tempDir?: stri
   let browser: Browser | undefined;
   try {
     const env = o.tempDir ? { env: { ...process.env, TMPDIR: o.tempDir } } : {};
-    browser = await chromium.launch({ executablePath: path, args: CHROMIUM_ARGS, ...env });
+    const signals = o.ownSignals ? { handleSIGINT: false, handleSIGTERM: false } : {};
+    browser = await chromium.launch({ executablePath: path, args: CHROMIUM_ARGS, ...env, ...signals });
     const page = await browser.newPage();
-    let to: JobListener = NOBODY;
-    await page.exposeFunction('alexnetReport', (line: string) => to.log(line));
-    await page.exposeFunction('alexnetProgress', (p: JobProgress) => to.progress?.(p));
+    await o.beforeLoad?.(page);
     await page.goto(`${server.origin}/`);
     await page.waitForFunction(() => 'alexnet' in window, undefined, { timeout: 30_000 });
-    return bench(browser, page, server, (l) => (to = l));
+    return { browser, page, server };
   } catch (err) {
     await browser?.close();
     await server.close();

@@ -34,7 +34,8 @@ export function trainFooter(o: TrainOptions, r: TrainResult): string[] {
   const accuracy = r.interrupted
     ? `interrupted after ${r.steps} of ${o.steps} steps${last ? `: held-out accuracy ${last.accuracy.toFixed(3)} at step ${last.step}` : ''}`
     : `held-out accuracy ${last!.accuracy.toFixed(3)} after ${r.steps} steps (${last!.images} images)`;
-  const state = r.stateLocation === 'cpu' ? 'host memory' : `on the device (${r.stateLocation})`;
+  const where = r.stateLocation === 'cpu' ? 'host memory' : `on the device (${r.stateLocation})`;
+  const state = o.runtime === 'browser' ? `kept in the browser page (${where})` : where;
   return [
     accuracy,
     `ONNX Runtime ${r.ortVersion}, EP ${o.ep}, device: ${r.device}; parameters and optimizer state between steps: ${state}`,

@@ -1,4 +1,4 @@
-import type { InferenceSession, Tensor } from 'onnxruntime-common';
+import type { Tensor } from 'onnxruntime-common';
 import { nowMs } from '../bench/harness.js';
 import type { ProgressListener } from '../bench/progress.js';
 import { type Statistics, summarize } from '../bench/statistics.js';
@@ -8,7 +8,7 @@ import { buildTrainStep, detachInitializers, type TrainStep } from '../model/tra
 import { type Batch, batches, heldOutBatches } from './data.js';
 import { type TrainOptions, trainProblems } from './options.js';
 import { learningRate, scheduleProblems } from './schedule.js';
-import { openRuntime, type TrainRuntime, toHost } from './session.js';
+import { openRuntime, type TrainRuntime, type TrainSession } from './session.js';
 import { evalLine, trainStepLine, trainSummaryLines } from './trainer-lines.js';
 
 /** One training step: its learning rate, loss, the batch's accuracy and how long the step took. */
@@ -41,15 +41,13 @@ export interface TrainResult {
   timing: Statistics | undefined;
   /** The trained parameters, on the host. */
   weights: Record<string, Float32Array>;
-  /** Where the parameters and optimizer state lived between steps: `gpu-buffer` (kept on the device) or `cpu`. */
+  /**
+   * Where the parameters and optimizer state lived between steps: `gpu-buffer` (kept on the device) or `cpu`; with the
+   * browser runtime, where the page held them (they stay in the page either way).
+   */
   stateLocation: Tensor['location'];
   ortVersion: string;
   device: string;
-}
-
-/** Releases a tensor the runtime keeps on the device; host tensors are left to the garbage collector. */
-function release(t: Tensor | undefined): void {
-  if (t && t.location !== 'cpu') t.dispose();
 }
 
 /** The index of the highest score in each of the first `count` rows of `scores` [N, classes]. */
@@ -71,9 +69,11 @@ function correct(scores: Float32Array, b: Batch, classes: number): number {
  * Trains the network of `o`: builds the training step (`buildTrainStep`: parameters and optimizer state as plain
  * inputs), opens a session on the runtime and EP of `o`, and runs `o.steps` steps, each on the next batch with the
  * schedule's learning rate and `step` = 1, 2, ..., feeding each step's `.next` outputs back as the next step's inputs:
- * on WebGPU they stay GPU buffers (the previous ones are released), on the CPU and WebAssembly EPs the output tensors
- * are fed as they are. Every `evalEvery` steps and after the last, a forward session that takes the parameters as
- * inputs measures the held-out accuracy on the current parameter tensors. `log` receives the seeds' style lines;
+ * on WebGPU they stay GPU buffers and in the browser runtime they stay in the page (the previous ones are released),
+ * on the CPU and WebAssembly EPs in this process the output tensors are fed as they are. A step's duration is the
+ * runtime's own time of the run (`TrainSession.run`: the page's, in the browser). Every `evalEvery` steps and after
+ * the last, a forward session that takes the parameters as inputs measures the held-out accuracy on the current
+ * parameter tensors. `log` receives the seeds' style lines;
  * `signal` stops the run after the step under way (no final evaluation), returning what was trained so far.
  */
 export async function train(
@@ -89,13 +89,15 @@ export async function train(
   const forwardBytes = evaluationModel(o, step.parameters);
   onProgress?.({ phase: 'session' });
   const rt = await openRuntime(o);
-  const stepSession = await rt.open(
-    step.bytes,
-    step.feedback.map((f) => f.output),
-  );
-  let evalSession: InferenceSession | undefined;
-  let fed = initialFeeds(rt, step);
+  let stepSession: TrainSession | undefined;
+  let evalSession: TrainSession | undefined;
+  let fed: Record<string, Tensor> = {};
   try {
+    fed = initialFeeds(rt, step);
+    stepSession = await rt.open(
+      step.bytes,
+      step.feedback.map((f) => f.output),
+    );
     evalSession = await rt.open(forwardBytes);
     const history: StepRecord[] = [];
     const evals: EvalRecord[] = [];
@@ -112,15 +114,10 @@ export async function train(
         [LR]: rt.tensor('float32', Float32Array.of(lr), []),
         [STEP]: rt.tensor('int64', BigInt64Array.of(BigInt(s)), []),
       };
-      const start = performance.now();
-      const out = await stepSession.run(feeds);
-      const durationS = (performance.now() - start) / 1000;
-      const next: Record<string, Tensor> = {};
-      for (const f of step.feedback) {
-        release(fed[f.input]);
-        next[f.input] = out[f.output]!;
-      }
-      fed = next;
+      const { outputs: out, seconds: durationS } = await stepSession.run(feeds);
+      const replaced = Object.values(fed);
+      fed = Object.fromEntries(step.feedback.map((f) => [f.input, out[f.output]!]));
+      await rt.release(replaced);
       const loss = (out[LOSS]!.data as Float32Array)[0]!;
       if (!Number.isFinite(loss))
         throw new Error(`the loss is ${loss} at step ${s}: training diverged; try a smaller --lr (this run: ${lr} at that step)`);
@@ -135,7 +132,7 @@ export async function train(
     const timed = history.slice(o.burnIn).map((r) => r.durationS);
     const timing = timed.length ? summarize(timed) : undefined;
     if (timing) for (const line of trainSummaryLines(nowMs(), timing, o.burnIn)) log(line);
-    const onHost = await toHost(rt, Object.fromEntries(step.parameters.map((p) => [p, fed[p]!])));
+    const onHost = await rt.toHost(Object.fromEntries(step.parameters.map((p) => [p, fed[p]!])));
     const weights = Object.fromEntries(step.parameters.map((p) => [p, Float32Array.from(onHost[p]!)]));
     return {
       stateLocation: fed[step.feedback[0]!.input]!.location,
@@ -149,9 +146,9 @@ export async function train(
       device: rt.device,
     };
   } finally {
-    for (const t of Object.values(fed)) release(t);
-    await evalSession?.release();
-    await stepSession.release();
+    // freeing is best effort (a failed run's own error matters more); the runtime (a browser) is closed on every path
+    await Promise.allSettled([rt.release(Object.values(fed)), evalSession?.release(), stepSession?.release()]);
+    await rt.close();
   }
 }
 
@@ -175,7 +172,7 @@ function evaluationModel(o: TrainOptions, parameters: readonly string[]): Uint8A
 /** Runs the forward session over the held-out split with the current parameters and logs the accuracy. */
 async function heldOutAccuracy(
   rt: TrainRuntime,
-  session: InferenceSession,
+  session: TrainSession,
   o: TrainOptions,
   parameters: readonly string[],
   fed: Record<string, Tensor>,
@@ -187,7 +184,7 @@ async function heldOutAccuracy(
   let right = 0;
   let images = 0;
   for (const batch of heldOutBatches(o.dataset, o.model.batch as number)) {
-    const out = await session.run({ ...params, [IMAGES]: rt.tensor('float32', batch.images, dims) }, [OUTPUT]);
+    const { outputs: out } = await session.run({ ...params, [IMAGES]: rt.tensor('float32', batch.images, dims) }, [OUTPUT]);
     right += correct(out[OUTPUT]!.data as Float32Array, batch, o.model.classes);
     images += batch.count;
   }

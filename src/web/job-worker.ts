@@ -1,22 +1,25 @@
 /**
  * The page's job worker: a dedicated module worker that runs benchmark jobs with onnxruntime-web, so the page's own
  * thread stays free to draw while a job runs (onnxruntime-web's WebAssembly build blocks the thread that calls
- * `session.run` until the step ends). Stopping a job is terminating this worker. Browser code: no Node imports.
+ * `session.run` until the step ends). Stopping a job is terminating this worker. It also answers calls to the
+ * sessions `train --runtime browser` keeps here (`train-sessions.ts`). Browser code: no Node imports.
  */
+import type { PageSessionCall } from '../runners/browser-train-protocol.js';
 import type { BrowserJob, BrowserJobResult } from '../runners/page-protocol.js';
 import { installLogTee, type JobProgress, runJob } from './run-job.js';
+import { pageSessionCall } from './train-sessions.js';
 
 /** What the worker posts to the page, in order: lines and progress while the job runs, then its result or error. */
 export type WorkerMessage =
   | { kind: 'line'; line: string }
   | { kind: 'progress'; progress: JobProgress }
   | { kind: 'result'; result: BrowserJobResult }
-  | { kind: 'error'; message: string };
+  | { kind: 'error'; message: string }
+  | { kind: 'reply'; id: number; reply: unknown }
+  | { kind: 'call-error'; id: number; message: string };
 
-/** What the page posts to the worker: one job at a time. */
-export interface WorkerRequest {
-  job: BrowserJob;
-}
+/** What the page posts to the worker: one job at a time, or a call to the page's sessions (answered by its `id`). */
+export type WorkerRequest = { job: BrowserJob } | { call: PageSessionCall; id: number };
 
 /** A step counter redrawn more often than this only costs the timed steps a message each. */
 export const PROGRESS_EVERY_MS = 100;
@@ -46,6 +49,14 @@ function progressPoster(): (p: JobProgress) => void {
 }
 
 scope.onmessage = ({ data }) => {
+  if ('call' in data) {
+    const { id } = data;
+    pageSessionCall(data.call).then(
+      (reply) => scope.postMessage({ kind: 'reply', id, reply }),
+      (err: unknown) => scope.postMessage({ kind: 'call-error', id, message: (err as Error)?.message ?? String(err) }),
+    );
+    return;
+  }
   const report = { log: (line: string) => scope.postMessage({ kind: 'line', line }), progress: progressPoster() };
   runJob(data.job, report).then(
     (result) => scope.postMessage({ kind: 'result', result }),

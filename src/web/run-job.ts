@@ -13,7 +13,7 @@ import type { BrowserJob, BrowserJobResult, JobProgress } from '../runners/page-
 export type { JobProgress } from '../runners/page-protocol.js';
 
 /** Where the server puts onnxruntime-web's files. */
-const ORT_BASE = '/ort/';
+export const ORT_BASE = '/ort/';
 
 const logCapture = new OrtLogCapture();
 
@@ -33,8 +33,8 @@ export function installLogTee(): void {
 
 const loaded = new Map<WebEp, Promise<OrtWeb>>();
 
-/** onnxruntime-web's build for `ep` (see `ORT_WEB_BUILDS`), from the server's copy of its `dist/`. */
-function loadOrt(ep: WebEp): Promise<OrtWeb> {
+/** onnxruntime-web's build for `ep` (see `ORT_WEB_BUILDS`), from the server's copy of its `dist/`, imported once. */
+export function loadOrt(ep: WebEp): Promise<OrtWeb> {
   let p = loaded.get(ep);
   if (!p) {
     p = (import(/* @vite-ignore */ `${ORT_BASE}${ORT_WEB_BUILDS[ep].file}`) as Promise<{ default?: OrtWeb } & OrtWeb>).then(
@@ -66,22 +66,25 @@ export async function checkEp(ep: string): Promise<{ problem?: string; adapter?:
   return { adapter: name || (info.isFallbackAdapter ? 'software adapter' : 'unnamed adapter') };
 }
 
-function toBase64(data: Float32Array): string {
+/** A tensor's bytes as base64, for a page binding's JSON. */
+export function toBase64(data: Float32Array | BigInt64Array): string {
   const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   let s = '';
   for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(s);
 }
 
-async function fetchBytes(url: string): Promise<ArrayBuffer> {
+/** The body of a GET from the page server, or an error naming the URL and status. */
+export async function fetchBytes(url: string): Promise<ArrayBuffer> {
   const r = await fetch(url);
   if (!r.ok) throw new Error(`GET ${url}: ${r.status} ${await r.text()}`);
   return r.arrayBuffer();
 }
 
-function browserName(): string {
+/** The browser and its version from the user agent; `version` (Playwright's full one) replaces the agent's. */
+export function browserName(version?: string): string {
   const m = /(HeadlessChrome|Chrome|Chromium|Firefox|Version)\/([\d.]+)/.exec(navigator.userAgent);
-  return m ? `${m[1]} ${m[2]}` : navigator.userAgent;
+  return m ? `${m[1]} ${version ?? m[2]}` : navigator.userAgent;
 }
 
 /** Where a job's output goes while it runs. */

@@ -103,10 +103,8 @@ describe('alexnet-onnx train', () => {
     [['--lr', '0'], '--lr must be a number > 0, got 0'],
     [['--momentum', '0.9'], '--momentum is not a hyperparameter of --optimizer adamw'],
     [['--optimizer', 'sgd', '--beta2', '0.9'], '--beta2 is not a hyperparameter of --optimizer sgd'],
-    [
-      ['--runtime', 'browser'],
-      '--runtime browser: train does not run in the browser page yet; use --runtime web (onnxruntime-web in Node)',
-    ],
+    [['--runtime', 'node', '--browser', '/usr/bin/chromium'], '--browser is for --runtime browser, but this run uses --runtime node'],
+    [['--runtime', 'browser', '--ep', 'cpu'], '--ep cpu is not an EP of --runtime browser (choose wasm, webgpu)'],
     [['--ep', 'wasm'], '--ep wasm is not an EP of --runtime node (choose cpu, cuda, webgpu)'],
     [['--tf32'], '--tf32 is a CUDA EP setting, but this run uses --ep cpu'],
     [['--head', 'none'], "train learns class scores: --head none has none (train's default is --head fc)"],
