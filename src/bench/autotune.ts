@@ -5,9 +5,11 @@
  * its own slice of the graph (`autotune-slice.ts`), its candidates in turns (`autotune-measure.ts`), with the choices
  * already made; the fastest candidate among those with the fewest nodes off the EP wins.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { onCleanup } from '../common/cleanup.js';
 import { FORMULATION_KEYS, FORMULATIONS, type Formulation, type FormulationKey } from '../model/formulation.js';
 import { formulationOfOptions, withFormulation } from '../model/training.js';
@@ -101,7 +103,30 @@ function settings(options: object, drop: string[] = []): Record<string, unknown>
 }
 
 /**
- * What a measurement depends on: the tool, the runtime and EP and their versions, the machine (CPU model and cores,
+ * A fingerprint of the code in `dirs` (every file, in name order): a cached choice was measured on the graphs that code
+ * wrote, so a changed formulation (a new gradient rule, a rewritten LRN) must be measured again even where the package
+ * version stayed the same.
+ */
+export function codeFingerprint(dirs: readonly string[]): string {
+  const h = createHash('sha256');
+  for (const dir of dirs)
+    for (const name of readdirSync(dir).sort()) {
+      if (!/\.(js|ts)$/.test(name) || name.endsWith('.d.ts')) continue;
+      h.update(name).update(readFileSync(join(dir, name)));
+    }
+  return h.digest('hex').slice(0, 16);
+}
+
+let graphCode: string | undefined;
+
+/** The fingerprint of the code that writes the graphs autotune times: the model, the gradient rules, the ONNX builder. */
+function graphCodeFingerprint(): string {
+  graphCode ??= codeFingerprint(['../model/', '../autodiff/', '../onnx/'].map((d) => fileURLToPath(new URL(d, import.meta.url))));
+  return graphCode;
+}
+
+/**
+ * What a measurement depends on: the tool and the code that writes the graphs, the runtime and EP and their versions, the machine (CPU model and cores,
  * NVIDIA GPU, Vulkan driver for WebGPU), the session settings, the network's options (batch, image size, LRN preset,
  * head, classes, dropout, ...; not the weights' seed), the modes and the training graph's options, the formulations
  * not tuned, and each tuned one's candidates (a table that gains a choice measures again).
@@ -113,6 +138,7 @@ export function cacheKey(o: BenchOptions, candidates: Partial<Record<Formulation
   const fixed = Object.fromEntries(FORMULATION_KEYS.filter((k) => !candidates[k]).map((k) => [k, f[k]]));
   return {
     tool_version: env.tool_version,
+    graph_code: graphCodeFingerprint(),
     runtime: o.runtime,
     ep: o.ep,
     ort_version: o.runtime === 'node' ? ortNodeVersion() : ortWebVersion(),

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { autotune, autotuneProblem, cacheKey, candidatesOf, fastest, tunedKeys } from '../../src/bench/autotune.js';
+import { autotune, autotuneProblem, cacheKey, candidatesOf, codeFingerprint, fastest, tunedKeys } from '../../src/bench/autotune.js';
 import { defaultCacheFile, readCache } from '../../src/bench/autotune-cache.js';
 import type { Candidate, MeasureChoice, Measured } from '../../src/bench/autotune-measure.js';
 import { type BenchRequest, benchOptions, unsupported } from '../../src/bench/options.js';
@@ -176,6 +176,7 @@ describe('the autotune cache', () => {
     });
     expect(k).toHaveProperty('gpu');
     expect(k).toHaveProperty('tool_version');
+    expect(k.graph_code).toMatch(/^[0-9a-f]{16}$/);
     const changes: BenchRequest[] = [
       { runtime: 'web' },
       { ep: 'webgpu' },
@@ -193,6 +194,20 @@ describe('the autotune cache', () => {
       { formulation: { convDataGrad: 'convtranspose' } },
     ];
     for (const change of changes) expect(key(benchOptions({ ...ALL, ...change })), JSON.stringify(change)).not.toBe(key(base));
+  });
+
+  it("is keyed by a fingerprint of the graph-writing code, which changes with any of its files' names or contents", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'lrn.js'), 'export const a = 1;');
+    writeFileSync(join(dir, 'notes.md'), 'not code');
+    const before = codeFingerprint([dir]);
+    writeFileSync(join(dir, 'notes.md'), 'still not code');
+    expect(codeFingerprint([dir])).toBe(before);
+    writeFileSync(join(dir, 'lrn.js'), 'export const a = 2;');
+    const edited = codeFingerprint([dir]);
+    expect(edited).not.toBe(before);
+    writeFileSync(join(dir, 'pool-grad.js'), '');
+    expect(codeFingerprint([dir])).not.toBe(edited);
   });
 
   it('lives in $XDG_CACHE_HOME/alexnet-onnx, else ~/.cache/alexnet-onnx (a relative XDG_CACHE_HOME is ignored)', () => {
