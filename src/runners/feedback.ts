@@ -6,13 +6,21 @@ import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { Feedback } from './types.js';
 
 /**
- * Session options that keep the fed-back outputs on the device on WebGPU (`preferredOutputLocation: 'gpu-buffer'`), as
- * training does: the parameters and optimizer state then never cross to the host between steps. Nothing elsewhere:
- * on the CPU and WebAssembly EPs outputs are host memory anyway.
+ * Session options that keep `outputs` on the device on WebGPU (`preferredOutputLocation: 'gpu-buffer'`), as training
+ * does with the outputs it feeds back: the parameters and optimizer state then never cross to the host between steps.
+ * Nothing elsewhere: on the CPU and WebAssembly EPs outputs are host memory anyway.
  */
+export function keepOnDevice(ep: string, outputs: readonly string[]): InferenceSession.SessionOptions {
+  if (ep !== 'webgpu' || !outputs.length) return {};
+  return { preferredOutputLocation: Object.fromEntries(outputs.map((n) => [n, 'gpu-buffer' as const])) };
+}
+
+/** `keepOnDevice` for the outputs a training step feeds back. */
 export function feedbackOutputOptions(ep: string, feedback: readonly Feedback[] = []): InferenceSession.SessionOptions {
-  if (ep !== 'webgpu' || !feedback.length) return {};
-  return { preferredOutputLocation: Object.fromEntries(feedback.map((f) => [f.output, 'gpu-buffer' as const])) };
+  return keepOnDevice(
+    ep,
+    feedback.map((f) => f.output),
+  );
 }
 
 /** The feeds of each run of one session. */

@@ -2,6 +2,7 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { WebEp } from '../common/eps.js';
 import { ORT_LOG_LINE } from './placement.js';
+import type { GraphOptLevel } from './types.js';
 
 /** The part of onnxruntime-web's module the runners use (each build bundles its own copy of onnxruntime-common). */
 export interface OrtWeb {
@@ -19,6 +20,14 @@ export const ORT_WEB_BUILDS: Record<WebEp, { module: string; file: string }> = {
   wasm: { module: 'onnxruntime-web', file: 'ort.wasm.min.mjs' },
   webgpu: { module: 'onnxruntime-web/webgpu', file: 'ort.webgpu.min.mjs' },
 };
+
+/**
+ * onnxruntime-web's session options, the same in Node and in the page: the EP, the graph optimization level, and the
+ * log at errors only (at lower levels the WebGPU EP logs every shader dispatch).
+ */
+export function webSessionOptions(ep: WebEp, graphOpt: GraphOptLevel): InferenceSession.SessionOptions {
+  return { executionProviders: [ep], graphOptimizationLevel: graphOpt, logSeverityLevel: 3 };
+}
 
 /** `WebAssembly SIMD, 2 threads` and what limits them, for device lines. */
 export function describeWasmThreads(threads: number, note = ''): string {

@@ -7,7 +7,7 @@ import { cpuDescription } from './devices.js';
 import { explainEpError } from './errors.js';
 import { feedbackOutputOptions, stepFeeds } from './feedback.js';
 import { installNodeWebGpu } from './node-webgpu.js';
-import { describeWasmThreads, ORT_WEB_BUILDS, OrtLogCapture, type OrtWeb } from './ort-web-common.js';
+import { describeWasmThreads, ORT_WEB_BUILDS, OrtLogCapture, type OrtWeb, webSessionOptions } from './ort-web-common.js';
 import { ortWebVersion } from './packages.js';
 import { placementFromLog } from './placement.js';
 import type { Placement, Runner, RunnerOptions } from './types.js';
@@ -121,7 +121,7 @@ export async function createWebRunner(o: RunnerOptions): Promise<Runner> {
   if (o.ep !== 'wasm' && o.ep !== 'webgpu') throw new Error(`onnxruntime-web has no '${o.ep}' EP here (wasm or webgpu)`);
   const ep: WebEp = o.ep;
   const { ort, ortVersion, device } = await loadWebRuntime(ep, o.threads);
-  const options: InferenceSession.SessionOptions = { executionProviders: [ep], graphOptimizationLevel: o.graphOpt, logSeverityLevel: 3 };
+  const options = webSessionOptions(ep, o.graphOpt);
   let placement: Placement;
   let session: InferenceSession;
   try {

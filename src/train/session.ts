@@ -6,8 +6,10 @@ import { GraphBuilder } from '../onnx/builder.js';
 import { encodeModel } from '../onnx/serialize.js';
 import { openPageSessions, PageTensor } from '../runners/browser-train.js';
 import { explainEpError } from '../runners/errors.js';
+import { keepOnDevice } from '../runners/feedback.js';
 import { describeDevice, nodeSessionOptions, prepareNodeEp } from '../runners/ort-node.js';
 import { loadWebRuntime } from '../runners/ort-web.js';
+import { webSessionOptions } from '../runners/ort-web-common.js';
 import { ortNodeVersion } from '../runners/packages.js';
 import type { GraphOptLevel } from '../runners/types.js';
 
@@ -74,10 +76,6 @@ function webEp(ep: Ep): WebEp {
   return ep;
 }
 
-function locations(names: readonly string[]): InferenceSession.SessionOptions['preferredOutputLocation'] {
-  return Object.fromEntries(names.map((n) => [n, 'gpu-buffer' as const]));
-}
-
 /** A session of this process, timed around `session.run`. */
 function timed(session: InferenceSession): TrainSession {
   return {
@@ -115,7 +113,7 @@ function nodeRuntime(s: RuntimeSettings, ep: NodeEp): TrainRuntime {
         return timed(
           await ort.InferenceSession.create(model, {
             ...nodeSessionOptions(ep, s.threads, s.graphOpt),
-            ...(keepsOnDevice && onDevice.length ? { preferredOutputLocation: locations(onDevice) } : {}),
+            ...keepOnDevice(ep, onDevice),
           }),
         );
       } catch (err) {
@@ -139,10 +137,8 @@ async function webRuntime(s: RuntimeSettings, ep: WebEp): Promise<TrainRuntime> 
       try {
         return timed(
           await web.InferenceSession.create(model, {
-            executionProviders: [ep],
-            graphOptimizationLevel: s.graphOpt,
-            logSeverityLevel: 3,
-            ...(keepsOnDevice && onDevice.length ? { preferredOutputLocation: locations(onDevice) } : {}),
+            ...webSessionOptions(ep, s.graphOpt),
+            ...keepOnDevice(ep, onDevice),
           }),
         );
       } catch (err) {

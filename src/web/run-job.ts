@@ -3,17 +3,17 @@
  * each awaited `session.run`). It runs in the page's job worker (`job-worker.ts`), off the page's main thread.
  * Browser code: no Node imports, and nothing that needs a window (workers have none).
  */
-import type { InferenceSession, Tensor } from 'onnxruntime-common';
+import type { Tensor } from 'onnxruntime-common';
 import { timeLoop } from '../bench/harness.js';
 import type { WebEp } from '../common/eps.js';
 import { feedbackOutputOptions, stepFeeds } from '../runners/feedback.js';
-import { describeWasmThreads, ORT_WEB_BUILDS, OrtLogCapture, type OrtWeb } from '../runners/ort-web-common.js';
+import { describeWasmThreads, ORT_WEB_BUILDS, OrtLogCapture, type OrtWeb, webSessionOptions } from '../runners/ort-web-common.js';
 import type { BrowserJob, BrowserJobResult, JobProgress } from '../runners/page-protocol.js';
 
 export type { JobProgress } from '../runners/page-protocol.js';
 
 /** Where the server puts onnxruntime-web's files. */
-export const ORT_BASE = '/ort/';
+const ORT_BASE = '/ort/';
 
 const logCapture = new OrtLogCapture();
 
@@ -34,7 +34,7 @@ export function installLogTee(): void {
 const loaded = new Map<WebEp, Promise<OrtWeb>>();
 
 /** onnxruntime-web's build for `ep` (see `ORT_WEB_BUILDS`), from the server's copy of its `dist/`, imported once. */
-export function loadOrt(ep: WebEp): Promise<OrtWeb> {
+function loadOrt(ep: WebEp): Promise<OrtWeb> {
   let p = loaded.get(ep);
   if (!p) {
     p = (import(/* @vite-ignore */ `${ORT_BASE}${ORT_WEB_BUILDS[ep].file}`) as Promise<{ default?: OrtWeb } & OrtWeb>).then(
@@ -81,8 +81,31 @@ export async function fetchBytes(url: string): Promise<ArrayBuffer> {
   return r.arrayBuffer();
 }
 
+/**
+ * onnxruntime-web's build for `ep`, with its files from the page server and its WebAssembly threads: `threads`, else
+ * (once) one per core where the page is cross-origin isolated, one where it is not.
+ */
+export async function setUpOrt(ep: WebEp, threads: number): Promise<OrtWeb> {
+  const ort = await loadOrt(ep);
+  ort.env.wasm.wasmPaths = ORT_BASE;
+  if (threads) ort.env.wasm.numThreads = threads;
+  else if (ort.env.wasm.numThreads === undefined) ort.env.wasm.numThreads = crossOriginIsolated ? navigator.hardwareConcurrency : 1;
+  return ort;
+}
+
+/**
+ * The device line of the page's sessions: the browser (`version`: Playwright's full one), then the WebGPU adapter or
+ * the logical cores, with the WebAssembly threads `ort` runs.
+ */
+export function pageDevice(ort: OrtWeb, ep: WebEp, adapter: string | undefined, version?: string): string {
+  const wasm = describeWasmThreads(ort.env.wasm.numThreads ?? 1, crossOriginIsolated ? '' : ', not cross-origin isolated');
+  return ep === 'webgpu'
+    ? `${browserName(version)}, WebGPU adapter: ${adapter} (${wasm} for CPU nodes)`
+    : `${browserName(version)}, ${navigator.hardwareConcurrency} logical cores (${wasm})`;
+}
+
 /** The browser and its version from the user agent; `version` (Playwright's full one) replaces the agent's. */
-export function browserName(version?: string): string {
+function browserName(version?: string): string {
   const m = /(HeadlessChrome|Chrome|Chromium|Firefox|Version)\/([\d.]+)/.exec(navigator.userAgent);
   return m ? `${m[1]} ${version ?? m[2]}` : navigator.userAgent;
 }
@@ -100,21 +123,14 @@ export async function runJob(job: BrowserJob, report: JobReporter): Promise<Brow
   const { problem, adapter } = await checkEp(job.ep);
   if (problem) throw new Error(problem);
   report.progress({ phase: 'loading' });
-  const ort = await loadOrt(job.ep);
-  ort.env.wasm.wasmPaths = ORT_BASE;
-  if (job.threads) ort.env.wasm.numThreads = job.threads;
-  else if (ort.env.wasm.numThreads === undefined) ort.env.wasm.numThreads = crossOriginIsolated ? navigator.hardwareConcurrency : 1;
+  const ort = await setUpOrt(job.ep, job.threads);
   const model = new Uint8Array(await fetchBytes(job.modelUrl));
   const feeds: Record<string, Tensor> = {};
   for (const f of job.feeds) {
     const bytes = await fetchBytes(f.url);
     feeds[f.name] = new ort.Tensor(f.type, f.type === 'int64' ? new BigInt64Array(bytes) : new Float32Array(bytes), f.dims);
   }
-  const options: InferenceSession.SessionOptions = {
-    executionProviders: [job.ep],
-    graphOptimizationLevel: job.graphOpt,
-    logSeverityLevel: 3,
-  };
+  const options = webSessionOptions(job.ep, job.graphOpt);
 
   report.progress({ phase: 'session' });
   const placementLog = await logCapture.placementLog(ort, model, options);
@@ -145,11 +161,7 @@ export async function runJob(job: BrowserJob, report: JobReporter): Promise<Brow
         report.progress({ phase: 'steps', step: phase === 'burn-in' ? done : job.burnIn + done, of, burnIn: job.burnIn, durationS }),
     });
     const threads = ort.env.wasm.numThreads ?? 1;
-    const wasm = describeWasmThreads(threads, crossOriginIsolated ? '' : ', not cross-origin isolated');
-    const device =
-      job.ep === 'webgpu'
-        ? `${browserName()}, WebGPU adapter: ${adapter} (${wasm} for CPU nodes)`
-        : `${browserName()}, ${navigator.hardwareConcurrency} logical cores (${wasm})`;
+    const device = pageDevice(ort, job.ep, adapter);
     const result: BrowserJobResult = {
       ortVersion: ort.env.versions.web ?? 'unknown',
       device,

@@ -7,8 +7,9 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { WebEp } from '../common/eps.js';
 import type { PageSessionCall, PageSessionReplies, PageTensorRef, TensorBytes } from '../runners/browser-train-protocol.js';
-import { describeWasmThreads, type OrtWeb } from '../runners/ort-web-common.js';
-import { browserName, checkEp, fetchBytes, loadOrt, ORT_BASE, toBase64 } from './run-job.js';
+import { keepOnDevice } from '../runners/feedback.js';
+import { type OrtWeb, webSessionOptions } from '../runners/ort-web-common.js';
+import { checkEp, fetchBytes, pageDevice, setUpOrt, toBase64 } from './run-job.js';
 
 let loaded: { ort: OrtWeb; ep: WebEp } | undefined;
 const sessions = new Map<number, { session: InferenceSession; keep: Set<string> }>();
@@ -37,30 +38,18 @@ async function setup(ep: WebEp, threads: number, version?: string): Promise<Page
   if (loaded && loaded.ep !== ep) throw new Error(`the page's sessions run on ${loaded.ep} already`);
   const { problem, adapter } = await checkEp(ep);
   if (problem) throw new Error(problem);
-  if (!loaded) {
-    const ort = await loadOrt(ep);
-    ort.env.wasm.wasmPaths = ORT_BASE;
-    ort.env.wasm.numThreads = threads || (crossOriginIsolated ? navigator.hardwareConcurrency : 1);
-    loaded = { ort, ep };
-  }
+  loaded ??= { ort: await setUpOrt(ep, threads), ep };
   const ort = loaded.ort;
-  const wasm = describeWasmThreads(ort.env.wasm.numThreads ?? 1, crossOriginIsolated ? '' : ', not cross-origin isolated');
-  const device =
-    ep === 'webgpu'
-      ? `${browserName(version)}, WebGPU adapter: ${adapter} (${wasm} for CPU nodes)`
-      : `${browserName(version)}, ${navigator.hardwareConcurrency} logical cores (${wasm})`;
+  const device = pageDevice(ort, ep, adapter, version);
   return { ortVersion: ort.env.versions.web ?? 'unknown', device };
 }
 
 async function open(c: Extract<PageSessionCall, { call: 'open' }>): Promise<PageSessionReplies['open']> {
   const ort = ortOf();
-  const onGpu = loaded!.ep === 'webgpu' && c.keep.length > 0;
+  // on WebGPU the kept outputs stay GPU buffers, fed back without a copy
   const session = await ort.InferenceSession.create(new Uint8Array(await fetchBytes(c.modelUrl)), {
-    executionProviders: [loaded!.ep],
-    graphOptimizationLevel: c.graphOpt,
-    logSeverityLevel: 3,
-    // on WebGPU the kept outputs stay GPU buffers, fed back without a copy
-    ...(onGpu ? { preferredOutputLocation: Object.fromEntries(c.keep.map((n) => [n, 'gpu-buffer' as const])) } : {}),
+    ...webSessionOptions(loaded!.ep, c.graphOpt),
+    ...keepOnDevice(loaded!.ep, c.keep),
   });
   const id = nextId++;
   sessions.set(id, { session, keep: new Set(c.keep) });
