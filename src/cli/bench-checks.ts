@@ -40,6 +40,7 @@ import {
   trainingOptionsFrom,
   unusedNetworkOption,
 } from './model-options.js';
+import type { RawRuntimeArgs } from './run-options.js';
 
 /** `--mode` choices: the seeds' two, `both` of them (the default), the training step, and `all` three. */
 export const MODE_CHOICES = ['forward', 'forward-backward', 'both', 'train-step', 'all'] as const;
@@ -48,10 +49,8 @@ export const MODE_CHOICES = ['forward', 'forward-backward', 'both', 'train-step'
 export type BenchArgs = ArgumentsCamelCase<
   RawModelArgs &
     RawTrainingArgs &
-    RawOptimizerArgs & {
-      runtime: string;
-      ep?: string;
-      browser?: string;
+    RawOptimizerArgs &
+    RawRuntimeArgs & {
       mode?: string;
       lr?: number;
       steps: number;
@@ -59,8 +58,6 @@ export type BenchArgs = ArgumentsCamelCase<
       logEvery: number;
       input: string;
       fetch?: string;
-      threads: number;
-      graphOpt: string;
       tf32: boolean;
       model?: string;
       json?: string;

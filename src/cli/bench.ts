@@ -11,20 +11,21 @@ import { type BenchOptions, DEFAULT_BENCH_LR, DEFAULT_LOOP, type ModeResult, PRO
 import { onCleanup } from '../common/cleanup.js';
 import { describeFormulation } from '../model/formulation.js';
 import { OPTIMIZER_KINDS, optimizerFromMetadata } from '../model/optimizer.js';
-import { DEFAULT_BROWSER } from '../runners/browser.js';
 import { ortNodeVersion, ortWebVersion } from '../runners/packages.js';
-import { GRAPH_OPT_LEVELS } from '../runners/types.js';
 import { type BenchArgs, benchOptionsFrom, MODE_CHOICES } from './bench-checks.js';
 import { checkOutputs, jsonDashAsValue, reportResults, withHumanLinesOn } from './bench-output.js';
 import { UsageError } from './errors.js';
 import { OPTIMIZER_OPTIONS, SEEDS_EPILOGUE, withModelOptions, withOptimizerOptions, withTrainingOptions } from './model-options.js';
 import { progressWanted, withProgress } from './progress.js';
+import { withRuntimeOptions } from './run-options.js';
 
 export const command = 'bench';
 export const describe = "Time AlexNet forward and forward-backward on ONNX Runtime with the seeds' burn-in statistics";
 
 export function builder(y: Argv) {
-  return withOptimizerOptions(withTrainingOptions(withModelOptions(y, true, true), true), OPTIMIZER_KINDS[0]!, 'train-step: ')
+  return withRuntimeOptions(
+    withOptimizerOptions(withTrainingOptions(withModelOptions(y, true, true), true), OPTIMIZER_KINDS[0]!, 'train-step: '),
+  )
     .group(['model'], 'Model:')
     .group(['runtime', 'ep', 'browser', 'mode', 'steps', 'burn-in', 'log-every', 'input', 'fetch', 'threads', 'graph-opt', 'tf32'], 'Run:')
     .group(['json'], 'Output:')
@@ -34,19 +35,6 @@ export function builder(y: Argv) {
     .example('$0 bench --profile 5 --json r.json', 'add a per-layer table; write the results to r.json')
     .example('$0 bench --model graphs/alexnet-training.onnx', "time a file written by 'export --grad'")
     .epilogue(SEEDS_EPILOGUE)
-    .option('runtime', {
-      describe: 'node: onnxruntime-node; web: onnxruntime-web in Node; browser: onnxruntime-web in a headless Chromium page',
-      choices: ['node', 'web', 'browser'],
-      default: 'node',
-    })
-    .option('ep', {
-      describe: 'execution provider: node: cpu|cuda|webgpu (default cpu); web and browser: wasm|webgpu (default wasm)',
-      choices: ['cpu', 'cuda', 'webgpu', 'wasm'],
-    })
-    .option('browser', {
-      describe: `Chromium or Chrome for --runtime browser (default ${DEFAULT_BROWSER}; never downloaded)`,
-      type: 'string',
-    })
     .option('mode', {
       describe:
         "what to time: both = forward and forward-backward (the default, as the seeds); train-step = forward, backward and the optimizer's update, each step fed the previous step's parameters and state; all = the three. A --model without gradients: forward; one of 'export --train-step': train-step",
@@ -68,12 +56,6 @@ export function builder(y: Argv) {
       describe: 'forward-backward: fetch every gradient to the host (grads, the default, as the seeds) or only grad_sq_sum (sum)',
       choices: ['grads', 'sum'],
     })
-    .option('threads', {
-      describe: "CPU threads: node: intra-op threads (0: ORT's default); web/browser: WebAssembly threads (0: one per core)",
-      type: 'number',
-      default: 0,
-    })
-    .option('graph-opt', { describe: 'ONNX Runtime graph optimization level', choices: GRAPH_OPT_LEVELS, default: 'all' })
     .option('tf32', {
       describe:
         "--ep cuda: allow TF32 tensor-core math in cuBLAS and cuDNN (ONNX Runtime's default); without it alexnet-onnx sets NVIDIA_TF32_OVERRIDE=0 for strict fp32",

@@ -8,7 +8,7 @@ import { validateTrainStep } from '../model/train-step.js';
 import { LOSSES } from '../model/training.js';
 import { DEFAULT_BROWSER } from '../runners/browser.js';
 import { ortNodeVersion, ortWebVersion } from '../runners/packages.js';
-import { GRAPH_OPT_LEVELS, type GraphOptLevel } from '../runners/types.js';
+import type { GraphOptLevel } from '../runners/types.js';
 import { DataError } from '../train/data.js';
 import {
   datasetFor,
@@ -37,6 +37,7 @@ import {
   withTrainingOptions,
 } from './model-options.js';
 import { ProgressLine, progressWanted } from './progress.js';
+import { type RawRuntimeArgs, withRuntimeOptions } from './run-options.js';
 
 /** Where `train` writes the trained model without `--out`; the chart goes beside it as `.svg`. */
 export const DEFAULT_TRAINED_MODEL = 'graphs/alexnet-trained.onnx';
@@ -45,7 +46,9 @@ export const command = 'train';
 export const describe = 'Train AlexNet on ONNX Runtime with the optimizer in the graph, and write the trained model and a chart';
 
 export function builder(y: Argv) {
-  return withOptimizerOptions(withTrainingOptions(withModelOptions(y, true, false, TRAIN_MODEL_DEFAULTS), true), TRAIN_DEFAULTS.optimizer)
+  return withRuntimeOptions(
+    withOptimizerOptions(withTrainingOptions(withModelOptions(y, true, false, TRAIN_MODEL_DEFAULTS), true), TRAIN_DEFAULTS.optimizer),
+  )
     .option('batch', { describe: 'batch size (seeds: 32)', type: 'string', default: String(TRAIN_MODEL_DEFAULTS.batch) })
     .option('image-size', {
       describe: 'input height and width (the seeds use 224; 64 learns the synthetic task on a CPU in under a minute)',
@@ -58,25 +61,6 @@ export function builder(y: Argv) {
       describe: 'train all parameters (default) or only the conv layers (fc6-fc8 keep their first weights)',
       choices: ['all', 'conv'],
     })
-    .option('runtime', {
-      describe: 'node: onnxruntime-node; web: onnxruntime-web in Node; browser: onnxruntime-web in a headless Chromium page',
-      choices: ['node', 'web', 'browser'],
-      default: 'node',
-    })
-    .option('ep', {
-      describe: 'execution provider: node: cpu|cuda|webgpu (default cpu); web and browser: wasm|webgpu (default wasm)',
-      choices: ['cpu', 'cuda', 'webgpu', 'wasm'],
-    })
-    .option('browser', {
-      describe: `Chromium or Chrome for --runtime browser (default ${DEFAULT_BROWSER}; never downloaded)`,
-      type: 'string',
-    })
-    .option('threads', {
-      describe: "CPU threads: node: intra-op threads (0: ORT's default); web/browser: WebAssembly threads (0: one per core)",
-      type: 'number',
-      default: 0,
-    })
-    .option('graph-opt', { describe: 'ONNX Runtime graph optimization level', choices: GRAPH_OPT_LEVELS, default: 'all' })
     .option('tf32', { describe: '--ep cuda: allow TF32 tensor-core math', type: 'boolean', default: false })
     .option('steps', { describe: 'training steps (optimizer updates)', type: 'number', default: TRAIN_DEFAULTS.steps })
     .option('lr', { describe: 'learning rate (the peak of the schedule)', type: 'number', default: TRAIN_DEFAULTS.lr })
@@ -126,12 +110,8 @@ export function builder(y: Argv) {
 type Args = ArgumentsCamelCase<
   RawModelArgs &
     RawTrainingArgs &
-    RawOptimizerArgs & {
-      runtime: string;
-      ep?: string;
-      browser?: string;
-      threads: number;
-      graphOpt: string;
+    RawOptimizerArgs &
+    RawRuntimeArgs & {
       tf32: boolean;
       steps: number;
       lr: number;
