@@ -5,19 +5,22 @@ scripts/peer_pytorch.py and `alexnet-onnx bench`.
 
   /opt/venv-tf/bin/python scripts/peer_tensorflow.py --model graphs/alexnet.onnx [--mode both] [--batch 32]
       [--steps 100] [--burn-in 10] [--log-every 10] [--threads N] [--fetch grads|sum] [--json FILE]
-      [--helper-python PYTHON] [--tolerance 1e-4]
+      [--helper-python PYTHON] [--tolerance 1e-4] [--profile N]
 
 Forward runs the output (pool5, or fc8 with --head fc) to the host, as the seeds' session.run(pool5);
 forward-backward runs tf.gradients(tf.nn.l2_loss(output), parameters) and fetches every gradient (grads) or only the
 sum of their squares (sum), like `bench --fetch`. The weights, the images and a reference output come from
 scripts/peer_arrays.py, run by --helper-python (default: this Python if it has onnx and onnxruntime or torch, else
 /usr/bin/python3) in its own process, so this process holds TensorFlow alone. Before timing, the output is checked
-once against the reference on the same images. Exit codes: 2 usage, 3 TensorFlow missing, 1 any other failure.
+once against the reference on the same images. --profile N then runs N traced steps per mode and prints each
+layer's op time, forward and backward, as `alexnet-onnx bench --profile` does (also in the JSON's `profile`).
+Exit codes: 2 usage, 3 TensorFlow missing, 1 any other failure.
 """
 import functools
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -29,6 +32,11 @@ import peer_common  # noqa: E402
 # The seeds' tf.nn.lrn arguments (TensorFlow's alpha is per element), by the model's --lrn.
 LRN = {"tf-benchmark": (4, 1.0, 0.001 / 9, 0.75), "paper": (2, 2.0, 1e-4, 0.75)}
 MISSING_TENSORFLOW = 3
+# The layer an op belongs to, from its name: the seeds' name scopes (conv1/Conv2D), the layers' own names (lrn1,
+# pool5) and the gradients tf.gradients names after them (gradients/conv1/Conv2D_grad/..., gradients/lrn1_grad/...).
+LAYER = re.compile(r"(?:^|/)(conv\d|lrn\d|pool\d|fc\d|loss)(?=$|/|_grad)")
+LAYERS = ["conv1", "lrn1", "pool1", "conv2", "lrn2", "pool2", "conv3", "conv4", "conv5", "pool5", "fc6", "fc7", "fc8",
+          "loss", "(other)"]
 
 
 def print_activations(t):
@@ -54,11 +62,12 @@ def lrn(tf1, x, kind, name):
     return tf1.nn.lrn(x, depth_radius, bias=bias, alpha=alpha, beta=beta, name=name)
 
 
-def fc_layer(tf1, x, n_out):
-    """Seed 000's fully connected layers (ReLU on every one, fc8 included)."""
-    weight = tf1.Variable(tf1.truncated_normal(shape=[x.get_shape().as_list()[1], n_out], stddev=0.1))
-    bias = tf1.Variable(tf1.constant(0.1, shape=[n_out]))
-    return tf1.nn.relu(tf1.matmul(x, weight) + bias), [weight, bias]
+def fc_layer(tf1, name, x, n_out):
+    """Seed 000's fully connected layers (ReLU on every one, fc8 included), in a name scope for --profile."""
+    with tf1.name_scope(name):
+        weight = tf1.Variable(tf1.truncated_normal(shape=[x.get_shape().as_list()[1], n_out], stddev=0.1))
+        bias = tf1.Variable(tf1.constant(0.1, shape=[n_out]))
+        return tf1.nn.relu(tf1.matmul(x, weight) + bias), [weight, bias]
 
 
 def inference(tf1, images, meta):
@@ -85,8 +94,8 @@ def inference(tf1, images, meta):
     if meta["head"] != "fc":
         return pool5, parameters
     x = tf1.reshape(pool5, [pool5.get_shape().as_list()[0], -1])
-    for n_out in (4096, 4096, int(meta["classes"])):
-        x, p = fc_layer(tf1, x, n_out)
+    for name, n_out in (("fc6", 4096), ("fc7", 4096), ("fc8", int(meta["classes"]))):
+        x, p = fc_layer(tf1, name, x, n_out)
         parameters += p
     return x, parameters
 
@@ -100,6 +109,36 @@ def onnx_to_tf(name, value, pool5_hwc):
         h, w, c = pool5_hwc
         return value.reshape(c, h, w, -1).transpose(1, 2, 0, 3).reshape(h * w * c, -1)
     return value
+
+
+def layer_profile(tf1, sess, fetch, steps):
+    """Each layer's op time per step, forward and backward (ops under `gradients/`), from TensorFlow's step stats over
+    `steps` traced runs. TensorFlow runs independent ops at once (inter-op threads), so the sum can exceed a step."""
+    options = tf1.RunOptions(trace_level=tf1.RunOptions.FULL_TRACE)
+    micros = {}
+    for _ in range(steps):
+        metadata = tf1.RunMetadata()
+        sess.run(fetch, options=options, run_metadata=metadata)
+        for device in metadata.step_stats.dev_stats:
+            for node in device.node_stats:
+                found = LAYER.search(node.node_name)
+                key = (found.group(1) if found else "(other)", node.node_name.startswith("gradients/"))
+                micros[key] = micros.get(key, 0) + node.op_end_rel_micros - node.op_start_rel_micros
+    ms = lambda layer, backward: micros.get((layer, backward), 0) / steps / 1e3  # noqa: E731
+    return [{"layer": layer, "forward_ms": ms(layer, False), "backward_ms": ms(layer, True)}
+            for layer in LAYERS if (layer, False) in micros or (layer, True) in micros]
+
+
+def print_profile(label, rows, steps, backward):
+    """The table `alexnet-onnx bench --profile` prints."""
+    total_f = sum(r["forward_ms"] for r in rows)
+    total_b = sum(r["backward_ms"] for r in rows)
+    total = total_f + total_b or 1.0
+    print(f"{label} per layer (TensorFlow step stats, mean of {steps} steps, op time; overlapping ops each count in full):")
+    print("layer        forward ms" + ("  backward ms" if backward else "") + "  share")
+    for r in rows + [{"layer": "total", "forward_ms": total_f, "backward_ms": total_b}]:
+        share = "100%" if r["layer"] == "total" else f"{(r['forward_ms'] + r['backward_ms']) / total:.1%}"
+        print(f"{r['layer']:<12}{r['forward_ms']:>11.2f}" + (f"{r['backward_ms']:>13.2f}" if backward else "") + f"{share:>7}")
 
 
 def helper_python(args):
@@ -135,11 +174,16 @@ def main():
     p.add_argument("--device", choices=["cpu"], default="cpu", help="TensorFlow's CPU build")
     p.add_argument("--helper-python", help="the Python that reads the .onnx file and computes the reference")
     p.add_argument("--tolerance", type=float, default=1e-4, help="largest allowed max |TF - reference| / max |reference|")
+    p.add_argument("--profile", type=int, default=0, metavar="N",
+                   help="after timing, N traced steps per mode: each layer's op time, forward and backward")
     args = p.parse_args()
     peer_common.check_loop_arguments(p, args)
+    if args.profile < 0:
+        p.error("--profile must be >= 0")
     if not os.path.isfile(args.model):
         p.error(f"--model {args.model}: no such file (write one with `alexnet-onnx export`)")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # TensorFlow's INFO lines on stderr
+    # TensorFlow's INFO lines on stderr; with --profile also its warning per traced step that no GPU trace was taken
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2" if args.profile else "1")
     try:
         import numpy as np
         import tensorflow as tf
@@ -165,7 +209,7 @@ def main():
         images = tf1.Variable(tf1.random_normal([batch, size, size, 3], dtype=tf1.float32, stddev=1e-1))
         output, parameters = inference(tf1, images, meta)
         wrt = parameters if wrt_kind == "all" else parameters[:10]
-        objective = tf1.nn.l2_loss(output)
+        objective = tf1.nn.l2_loss(output, name="loss")
         grad = tf1.gradients(objective, wrt)
         grad_sq_sum = tf1.add_n([tf1.reduce_sum(tf1.square(g)) for g in grad])
 
@@ -210,6 +254,10 @@ def main():
                 "tensorflow", "cpu", mode, batch, d, first, args, tf_version=tf.__version__,
                 device=peer_common.cpu_device(), tf32=None, threads=args.threads or None,
                 check={"reference": source, "max_rel_diff": rel}))
+            if args.profile:
+                results[-1]["profile"] = layer_profile(tf1, sess, fetch[mode], args.profile)
+                label = "Forward" if mode == "forward" else "Forward-backward"
+                print_profile(label, results[-1]["profile"], args.profile, mode != "forward")
     peer_common.print_summary(results)
     if args.json:
         peer_common.write_json(args.json, results)

@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { LayerTime } from '../../src/bench/types.js';
 import { tempDir } from '../helpers/cli.js';
 import { PYTHON } from '../helpers/python.js';
 import { expectSeedsLoop, pythonHas, runPeer, smallModel } from './peers.js';
@@ -61,6 +62,27 @@ describe.skipIf(!tfReady)(`the TensorFlow peer (the seeds' program)${tfReady ? '
       expectSeedsLoop(run, json, ['forward-backward'], 2, 10);
     },
   );
+
+  it("--profile: each layer's op time from TensorFlow's step stats, the table bench prints and the JSON profile", () => {
+    const json = join(tempDir('alexnet-peer-'), 'tf.json');
+    const args = ['--model', smallModel(), '--steps', '1', '--burn-in', '0', '--profile', '2', '--json', json];
+    const run = runPeer(TF_PYTHON, 'peer_tensorflow.py', args);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Forward per layer (TensorFlow step stats, mean of 2 steps, op time;');
+    expect(run.stdout).toMatch(/\nlayer {8}forward ms {2}backward ms {2}share\nconv1 +\d+\.\d\d +\d+\.\d\d +\d+\.\d%\n/);
+    expect(run.stderr).not.toContain('GPU trace was not collected');
+    const entries = JSON.parse(readFileSync(json, 'utf8')) as { mode: string; profile: LayerTime[] }[];
+    const layers = ['conv1', 'lrn1', 'pool1', 'conv2', 'lrn2', 'pool2', 'conv3', 'conv4', 'conv5', 'pool5'];
+    for (const e of entries) {
+      const byLayer = new Map(e.profile.map((r) => [r.layer, r]));
+      for (const layer of layers) expect(byLayer.get(layer)?.forward_ms, `${e.mode} ${layer}`).toBeGreaterThan(0);
+      const backward = layers.map((l) => byLayer.get(l)!.backward_ms);
+      // forward-backward: every conv has its gradient ops, named under gradients/ after the layer
+      if (e.mode === 'forward') expect(backward.every((ms) => ms === 0)).toBe(true);
+      else for (const i of [0, 3, 6, 7, 8]) expect(backward[i], layers[i]).toBeGreaterThan(0);
+    }
+    expect(entries.map((e) => e.mode)).toEqual(['forward', 'forward-backward']);
+  });
 
   it('fails, exit code 1, when the output differs from the reference by more than --tolerance', () => {
     const run = runPeer(TF_PYTHON, 'peer_tensorflow.py', ['--model', smallModel({ lrn: 'none' }), '--steps', '1', '--tolerance', '1e-12']);
