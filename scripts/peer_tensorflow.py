@@ -174,12 +174,18 @@ def main():
     p.add_argument("--device", choices=["cpu"], default="cpu", help="TensorFlow's CPU build")
     p.add_argument("--helper-python", help="the Python that reads the .onnx file and computes the reference")
     p.add_argument("--tolerance", type=float, default=1e-4, help="largest allowed max |TF - reference| / max |reference|")
+    p.add_argument("--inter-op-threads", type=int, metavar="N",
+                   help="TensorFlow's inter-op pool (default: --threads); 1 runs one op at a time, as ONNX Runtime does, "
+                        "so that --profile's op times do not overlap")
     p.add_argument("--profile", type=int, default=0, metavar="N",
                    help="after timing, N traced steps per mode: each layer's op time, forward and backward")
     args = p.parse_args()
     peer_common.check_loop_arguments(p, args)
     if args.profile < 0:
         p.error("--profile must be >= 0")
+    if args.inter_op_threads is not None and args.inter_op_threads < 0:
+        p.error("--inter-op-threads must be >= 0")
+    inter_op = args.threads if args.inter_op_threads is None else args.inter_op_threads
     if not os.path.isfile(args.model):
         p.error(f"--model {args.model}: no such file (write one with `alexnet-onnx export`)")
     # TensorFlow's INFO lines on stderr; with --profile also its warning per traced step that no GPU trace was taken
@@ -204,7 +210,7 @@ def main():
     images_nchw = arrays["images"]
     batch, size = images_nchw.shape[0], images_nchw.shape[2]
 
-    config = tf1.ConfigProto(intra_op_parallelism_threads=args.threads, inter_op_parallelism_threads=args.threads)
+    config = tf1.ConfigProto(intra_op_parallelism_threads=args.threads, inter_op_parallelism_threads=inter_op)
     with tf.Graph().as_default():
         images = tf1.Variable(tf1.random_normal([batch, size, size, 3], dtype=tf1.float32, stddev=1e-1))
         output, parameters = inference(tf1, images, meta)
@@ -242,7 +248,7 @@ def main():
         modes = ["forward", "forward-backward"] if args.mode == "both" else [args.mode]
         print(f"tensorflow peer: TensorFlow {tf.__version__} (tf.compat.v1 graph), device cpu "
               f"({peer_common.cpu_device()}), batch {batch}, weights from {args.model} (read by {python}), "
-              f"threads {args.threads or 'default'} (intra-op and inter-op)", flush=True)
+              f"threads {args.threads or 'default'} intra-op, {inter_op or 'default'} inter-op", flush=True)
         results = []
         for mode in modes:
             step = functools.partial(sess.run, fetch[mode])
@@ -252,7 +258,7 @@ def main():
             d = peer_common.time_run(step, "Forward" if mode == "forward" else "Forward-backward", args)
             results.append(peer_common.report_entry(
                 "tensorflow", "cpu", mode, batch, d, first, args, tf_version=tf.__version__,
-                device=peer_common.cpu_device(), tf32=None, threads=args.threads or None,
+                device=peer_common.cpu_device(), tf32=None, threads=args.threads or None, inter_op_threads=inter_op or None,
                 check={"reference": source, "max_rel_diff": rel}))
             if args.profile:
                 results[-1]["profile"] = layer_profile(tf1, sess, fetch[mode], args.profile)

@@ -66,12 +66,14 @@ describe.skipIf(!tfReady)(`the TensorFlow peer (the seeds' program)${tfReady ? '
   it("--profile: each layer's op time from TensorFlow's step stats, the table bench prints and the JSON profile", () => {
     const json = join(tempDir('alexnet-peer-'), 'tf.json');
     const args = ['--model', smallModel(), '--steps', '1', '--burn-in', '0', '--profile', '2', '--json', json];
-    const run = runPeer(TF_PYTHON, 'peer_tensorflow.py', args);
+    const run = runPeer(TF_PYTHON, 'peer_tensorflow.py', [...args, '--threads', '2', '--inter-op-threads', '1']);
     expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain(', threads 2 intra-op, 1 inter-op\n');
     expect(run.stdout).toContain('Forward per layer (TensorFlow step stats, mean of 2 steps, op time;');
     expect(run.stdout).toMatch(/\nlayer {8}forward ms {2}backward ms {2}share\nconv1 +\d+\.\d\d +\d+\.\d\d +\d+\.\d%\n/);
     expect(run.stderr).not.toContain('GPU trace was not collected');
-    const entries = JSON.parse(readFileSync(json, 'utf8')) as { mode: string; profile: LayerTime[] }[];
+    const entries = JSON.parse(readFileSync(json, 'utf8')) as { mode: string; inter_op_threads: number; profile: LayerTime[] }[];
+    expect(entries.map((e) => e.inter_op_threads)).toEqual([1, 1]);
     const layers = ['conv1', 'lrn1', 'pool1', 'conv2', 'lrn2', 'pool2', 'conv3', 'conv4', 'conv5', 'pool5'];
     for (const e of entries) {
       const byLayer = new Map(e.profile.map((r) => [r.layer, r]));
@@ -107,6 +109,8 @@ describe('the TensorFlow peer without TensorFlow, and its usage errors', () => {
       [['--model', smallModel(), '--steps', '0'], '--steps and --log-every must be >= 1, --burn-in and --threads >= 0'],
       [['--model', '/nonexistent.onnx'], '--model /nonexistent.onnx: no such file (write one with `alexnet-onnx export`)'],
       [['--model', 'x.onnx', '--device', 'cuda'], "argument --device: invalid choice: 'cuda'"],
+      [['--model', 'x.onnx', '--profile', '-1'], '--profile must be >= 0'],
+      [['--model', 'x.onnx', '--inter-op-threads', '-1'], '--inter-op-threads must be >= 0'],
     ] as const) {
       const run = runPeer(PYTHON, 'peer_tensorflow.py', [...args]);
       expect(run.status).toBe(2);
