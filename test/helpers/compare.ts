@@ -14,6 +14,15 @@ export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): numbe
   return err / scale;
 }
 
+/** |a - b| / |b| in the L2 norm: a few values that moved differently barely count (AdamW's first steps are about
+ * lr * sign(g), so one gradient near zero can flip a weight's step). */
+export function relativeL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let [d, n] = [0, 0];
+  for (let i = 0; i < b.length; i++) [d, n] = [d + (a[i]! - b[i]!) ** 2, n + b[i]! ** 2];
+  return Math.sqrt(d / n);
+}
+
 /** Every output of the first run of `got` matches `want`'s within `tolerance` (relative to the largest value). */
 export function expectSameOutputs(got: ModeResult, want: ModeResult, tolerance: number): void {
   const names = Object.keys(want.outputs!).sort();

@@ -1,11 +1,8 @@
 import { expect, inject } from 'vitest';
-import { formulationFor } from '../../src/model/formulation.js';
-import { optimizerSettings } from '../../src/model/optimizer.js';
-import { defaultTrainStep } from '../../src/model/train-step.js';
-import { withFormulation } from '../../src/model/training.js';
-import { syntheticDataset } from '../../src/train/data-synthetic.js';
-import { TRAIN_MODEL_DEFAULTS, type TrainOptions } from '../../src/train/options.js';
+import type { TrainOptions } from '../../src/train/options.js';
 import { train } from '../../src/train/trainer.js';
+import { relativeL2 } from '../helpers/compare.js';
+import { tinyRun } from './tiny-run.js';
 
 /**
  * The WebGPU trainer tests' run, shared by the onnxruntime-node and onnxruntime-web files (each build of
@@ -13,33 +10,10 @@ import { train } from '../../src/train/trainer.js';
  * adapter is Mesa's lavapipe, set up by the test set-up, which is slow: a tiny run of 2 steps.
  */
 
-/** |a - b| / |b| in the L2 norm. */
-function relativeL2(a: Float32Array, b: Float32Array): number {
-  let [d, n] = [0, 0];
-  for (let i = 0; i < b.length; i++) [d, n] = [d + (a[i]! - b[i]!) ** 2, n + b[i]! ** 2];
-  return Math.sqrt(d / n);
-}
-
-/** A tiny AdamW run with the formulation `ep` runs (WebGPU: decomposed LRN, mask MaxPool gradient). */
+/** The tiny run with the formulation WebGPU runs (decomposed LRN, mask MaxPool gradient), 2 steps at a constant rate. */
 export function tinyGpuRun(runtime: TrainOptions['runtime'], ep: TrainOptions['ep']): TrainOptions {
-  const base = { ...TRAIN_MODEL_DEFAULTS, batch: 2, classes: 3 };
-  const { model, training } = withFormulation(base, defaultTrainStep(base), formulationFor('webgpu'));
-  return {
-    runtime,
-    ep,
-    threads: 0,
-    graphOpt: 'all',
-    tf32: false,
-    model,
-    step: { ...training, optimizer: optimizerSettings('adamw').settings },
-    schedule: { kind: 'constant', lr: 1e-4, warmup: 0 },
-    steps: 2,
-    dataset: syntheticDataset({ classes: 3, imageSize: model.imageSize, seed: 7, trainSize: 20, heldOutSize: 4 }),
-    seed: 3,
-    evalEvery: 1,
-    logEvery: 1,
-    burnIn: 1,
-  };
+  const overrides = { runtime, ep, schedule: { kind: 'constant', lr: 1e-4, warmup: 0 }, steps: 2, evalEvery: 1 } as const;
+  return tinyRun(overrides, 'webgpu', 4);
 }
 
 /** Trains on `ep` and on the CPU from the same weights and batches; the weights must agree. */

@@ -1,22 +1,12 @@
 import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { formulationFor } from '../../src/model/formulation.js';
-import { optimizerSettings } from '../../src/model/optimizer.js';
-import { buildTrainStep, defaultTrainStep } from '../../src/model/train-step.js';
-import { withFormulation } from '../../src/model/training.js';
+import { buildTrainStep } from '../../src/model/train-step.js';
 import { batches } from '../../src/train/data.js';
-import { syntheticDataset } from '../../src/train/data-synthetic.js';
-import { TRAIN_MODEL_DEFAULTS, type TrainOptions } from '../../src/train/options.js';
+import type { TrainOptions } from '../../src/train/options.js';
 import { learningRate } from '../../src/train/schedule.js';
 import { argmaxRows, train } from '../../src/train/trainer.js';
-import { relativeError } from '../helpers/compare.js';
-
-/** |a - b| / |b| in the L2 norm: one weight that moved differently barely counts (AdamW's first steps are about lr * sign(g)). */
-function relativeL2(a: Float32Array, b: Float32Array): number {
-  let [d, n] = [0, 0];
-  for (let i = 0; i < b.length; i++) [d, n] = [d + (a[i]! - b[i]!) ** 2, n + b[i]! ** 2];
-  return Math.sqrt(d / n);
-}
+import { relativeError, relativeL2 } from '../helpers/compare.js';
+import { tinyRun } from './tiny-run.js';
 
 /** How many values differ: 0 for the same tensor (toEqual on millions of values exhausts vitest's heap). */
 function differing(a: Float32Array, b: Float32Array): number {
@@ -24,30 +14,6 @@ function differing(a: Float32Array, b: Float32Array): number {
   let n = 0;
   for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) n++;
   return n;
-}
-
-/** A tiny run: batch 2 of 3 synthetic classes, AdamW (two state tensors per parameter), a warm-up then cosine. */
-function tinyRun(overrides: Partial<TrainOptions> = {}): TrainOptions {
-  const f = formulationFor('cpu');
-  const base = { ...TRAIN_MODEL_DEFAULTS, batch: 2, classes: 3 };
-  const { model, training } = withFormulation(base, defaultTrainStep(base), f);
-  return {
-    runtime: 'node',
-    ep: 'cpu',
-    threads: 0,
-    graphOpt: 'all',
-    tf32: false,
-    model,
-    step: { ...training, optimizer: optimizerSettings('adamw').settings },
-    schedule: { kind: 'cosine', lr: 1e-3, warmup: 1 },
-    steps: 3,
-    dataset: syntheticDataset({ classes: 3, imageSize: model.imageSize, seed: 7, trainSize: 20, heldOutSize: 5 }),
-    seed: 3,
-    evalEvery: 2,
-    logEvery: 1,
-    burnIn: 1,
-    ...overrides,
-  };
 }
 
 /** k runs of the step graph in onnxruntime-node, each fed host copies of the previous run's `.next` outputs. */
