@@ -15,6 +15,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
+import { parsePrintedProfile } from '../dist/runners/trace.js';
+
+// the library's reader of the profile onnxruntime-web prints on stdout, exported for the script's test
+export { parsePrintedProfile };
 
 /** Usage line, printed with exit code 2 on a bad command line. */
 export const USAGE =
@@ -45,14 +49,6 @@ export function summarizeProfile(events, warmup) {
   }
   const sorted = (m, ms) => new Map([...m].sort((a, b) => ms(b[1]) - ms(a[1])));
   return { byOp: sorted(byOp, (v) => v), byNode: sorted(byNode, (v) => v.ms), runs };
-}
-
-/** Parses a profile that onnxruntime-web printed on stdout: the JSON array between the first `[` line and the last `]`. */
-export function parsePrintedProfile(text) {
-  const start = text.indexOf('[\n');
-  const end = text.lastIndexOf(']');
-  if (start < 0 || end < start) throw new Error('onnxruntime-web printed no profile');
-  return JSON.parse(text.slice(start, end + 1));
 }
 
 /** CPU milliseconds (user + system) that `f` takes in this process, and its wall milliseconds. */

@@ -78,12 +78,14 @@ export function formulationSourceReport(o: BenchOptions, report: FormulationRepo
 }
 
 /**
- * Whether ONNX Runtime's profiler times kernels on the device here: onnxruntime-node's CPU EP (kernels run in the
- * call) and WebGPU EP (GPU timestamps). Not the CUDA EP: this build's profiler has no CUPTI, so its kernel events
- * time only the launches on the host. Not onnxruntime-web: its profile stays inside the WebAssembly file system.
+ * Whether ONNX Runtime's profiler times kernels on the device here, and bench can read it: the CPU and WebAssembly
+ * EPs (kernels run in the call) and the WebGPU EP (GPU timestamps of each dispatch), of onnxruntime-node and of
+ * onnxruntime-web in Node (whose runner takes the profile it prints on stdout). Not the CUDA EP: this build's profiler
+ * has no CUPTI, so its kernel events time only the launches on the host. Not the browser: there onnxruntime-web
+ * prints its profile on the page's console, in another process.
  */
 function profilerTimesDevice(o: BenchOptions): boolean {
-  return o.runtime === 'node' && o.ep !== 'cuda';
+  return o.runtime !== 'browser' && o.ep !== 'cuda';
 }
 
 /**
@@ -130,7 +132,7 @@ export function unsupported(o: BenchOptions): string | undefined {
   if (o.profileSteps > 0 && o.profileMethod === 'profiler' && !profilerTimesDevice(o)) {
     return o.ep === 'cuda'
       ? "--profile-method profiler does not work on the CUDA EP: ONNX Runtime's profiler in this build times each kernel's launch on the host, not its run on the GPU (no CUPTI); use prefix"
-      : '--profile-method profiler needs --runtime node: onnxruntime-web keeps its profile inside the WebAssembly file system (in Node and in the browser); use prefix';
+      : "--profile-method profiler needs --runtime node or web: in the browser onnxruntime-web prints its profile on the page's console, out of bench's reach; use prefix";
   }
   const cannot = knownToFail(o);
   if (cannot) return cannot;

@@ -42,7 +42,7 @@ export const PROBE = 'probe';
 
 /**
  * The graph of the first `k` groups, for per-layer times where no profiler times kernels on the device (this CUDA EP
- * build has no CUPTI; onnxruntime-web's profile is out of reach). Its one output, `probe`, sums (ReduceSum, then Sum)
+ * build has no CUPTI; the browser page's profile is out of reach). Its one output, `probe`, sums (ReduceSum, then Sum)
  * every float tensor those groups produce and none of their nodes consume, so that all of them run, at the cost of
  * a scalar copy. `k = 0` sums the images: the fixed cost of a run.
  */

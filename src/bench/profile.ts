@@ -97,7 +97,7 @@ export async function profileByPrefixes(
     const runner = await openRunner(o, { ...p, bytes, feeds, fetches, ...step }, profileDir);
     try {
       await runner.run();
-      // ends onnxruntime-node's profiling of the first run, which would slow every later one
+      // ends the runner's profiling of the first run, which would slow every later one
       runner.placement();
       return (await timeLoop(() => runner.run(), { ...loop, log: () => {} })).stats.mean * 1000;
     } finally {

@@ -10,7 +10,8 @@ import { installNodeWebGpu } from './node-webgpu.js';
 import { describeWasmThreads, ORT_WEB_BUILDS, OrtLogCapture, type OrtWeb, webSessionOptions } from './ort-web-common.js';
 import { ortWebVersion } from './packages.js';
 import { placementFromLog } from './placement.js';
-import type { Placement, Runner, RunnerOptions } from './types.js';
+import { kernelEventsOf, parsePrintedProfile, type TraceEvent } from './trace.js';
+import type { KernelEvent, Placement, Runner, RunnerOptions } from './types.js';
 
 /** onnxruntime-web's build for `ep` (see `ORT_WEB_BUILDS`). */
 async function loadOrt(ep: WebEp): Promise<OrtWeb> {
@@ -49,10 +50,13 @@ export function defaultWasmThreads(): number {
 }
 
 const logCapture = new OrtLogCapture();
+/** What onnxruntime-web writes on stdout while `endPrintedProfile` runs; undefined the rest of the time. */
+let printedProfile: string[] | undefined;
 
 /**
- * onnxruntime-web's WebAssembly module writes ORT's log to stderr with `fs.writeSync(2, ...)` in Node: this tee hands
- * those writes to `logCapture` first; other writes pass through.
+ * onnxruntime-web's WebAssembly module writes ORT's log to stderr with `fs.writeSync(2, ...)` in Node, and its profile
+ * to stdout with `fs.writeSync(1, ...)`: this tee hands the log to `logCapture` and the profile to `printedProfile`
+ * first (the profile is a large JSON array, not for the user's terminal); other writes pass through.
  */
 function installLogTee(): void {
   const fsModule = fs as { writeSync: typeof fs.writeSync & { alexnetTee?: boolean } };
@@ -60,10 +64,29 @@ function installLogTee(): void {
   const original = fsModule.writeSync;
   const tee = ((fd: number, data: unknown, ...rest: unknown[]) => {
     if (fd === 2 && typeof data === 'string' && logCapture.offer(data)) return Buffer.byteLength(data);
+    if (fd === 1 && typeof data === 'string' && printedProfile) {
+      printedProfile.push(data);
+      return Buffer.byteLength(data);
+    }
     return (original as (...a: unknown[]) => number)(fd, data, ...rest);
   }) as typeof fs.writeSync & { alexnetTee?: boolean };
   tee.alexnetTee = true;
   fsModule.writeSync = tee;
+}
+
+/**
+ * Ends the profiling of `session` and returns the profile onnxruntime-web printed meanwhile. Its `endProfiling` prints
+ * before it returns (the WebAssembly call is synchronous), so nothing is printed after the tee lets go.
+ */
+function endPrintedProfile(session: InferenceSession): TraceEvent[] {
+  const chunks: string[] = [];
+  printedProfile = chunks;
+  try {
+    session.endProfiling();
+  } finally {
+    printedProfile = undefined;
+  }
+  return parsePrintedProfile(chunks.join(''));
 }
 
 /** Threads each build (wasm, webgpu) was initialized with: each has its own WebAssembly instance. */
@@ -115,7 +138,10 @@ export async function loadWebRuntime(ep: WebEp, threads: number): Promise<WebRun
  * Opens an onnxruntime-web session in Node on `wasm` or `webgpu` (Dawn from the npm `webgpu` package).
  *
  * The placement comes from a first session created with ORT's verbose log on and released at once: the timed session
- * runs with the log off, since at that level the WebGPU EP logs every shader dispatch.
+ * runs with the log off, since at that level the WebGPU EP logs every shader dispatch. The timed session profiles
+ * every run until the placement or the kernel events are read, as onnxruntime-node's runner does: on `wasm` the kernel
+ * events time the kernels themselves (they run on this CPU in the call); on `webgpu` the EP adds the GPU timestamps of
+ * each dispatch, as in onnxruntime-node (`kernelEventsOf`).
  */
 export async function createWebRunner(o: RunnerOptions): Promise<Runner> {
   if (o.ep !== 'wasm' && o.ep !== 'webgpu') throw new Error(`onnxruntime-web has no '${o.ep}' EP here (wasm or webgpu)`);
@@ -126,11 +152,22 @@ export async function createWebRunner(o: RunnerOptions): Promise<Runner> {
   let session: InferenceSession;
   try {
     placement = placementFromLog(await logCapture.placementLog(ort, o.model, options));
-    session = await ort.InferenceSession.create(o.model, { ...options, ...feedbackOutputOptions(ep, o.feedback) });
+    session = await ort.InferenceSession.create(o.model, {
+      ...options,
+      enableProfiling: true,
+      ...feedbackOutputOptions(ep, o.feedback),
+    });
   } catch (err) {
     throw explainEpError(ep, err);
   }
   const feeds = stepFeeds(o.feeds, o, (v) => new ort.Tensor('int64', BigInt64Array.of(v), []));
+  let events: KernelEvent[] | undefined;
+  let ran = false;
+  // ORT also ends a profile when the session is released, which would print it: it is always taken here first
+  const endProfileOnce = (): KernelEvent[] => {
+    events ??= kernelEventsOf(endPrintedProfile(session));
+    return events;
+  };
   return {
     runtime: 'web',
     ep,
@@ -138,13 +175,25 @@ export async function createWebRunner(o: RunnerOptions): Promise<Runner> {
     device,
     async run(): Promise<Record<string, Tensor>> {
       const out = (await session.run(feeds.next(), o.fetches)) as Record<string, Tensor>;
+      ran = true;
       feeds.fedBack(out);
       return out;
     },
-    placement: () => placement,
+    placement: () => {
+      endProfileOnce();
+      return placement;
+    },
+    kernelEvents: (): KernelEvent[] => {
+      if (!ran) throw new Error('the profile needs one run first');
+      return endProfileOnce();
+    },
     async release(): Promise<void> {
-      feeds.release();
-      await session.release();
+      try {
+        endProfileOnce();
+      } finally {
+        feeds.release();
+        await session.release();
+      }
     },
   };
 }

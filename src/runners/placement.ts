@@ -42,7 +42,7 @@ export const ORT_LOG_LINE = /\[[VIWEF]:onnxruntime/;
 
 /**
  * Node -> provider from ONNX Runtime's verbose session log (`VerifyEachNodeIsAssignedToAnEp`), for runtimes whose
- * profile file we cannot read (onnxruntime-web writes it inside the WebAssembly file system). When ORT says only "All
+ * profile we do not read before the timed runs (onnxruntime-web prints it only when profiling ends). When ORT says only "All
  * nodes placed on [X]. Number of nodes: N", the placement holds one entry `all N nodes` for X.
  */
 export function placementFromLog(lines: string[]): Placement {

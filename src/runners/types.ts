@@ -76,7 +76,7 @@ export interface Runner {
   placement(): Placement;
   /**
    * Kernel events of every run made so far (each tagged with its run), where the runtime has a profiler we can read
-   * (onnxruntime-node); undefined otherwise. Profiling stops at the first call.
+   * (onnxruntime-node, onnxruntime-web in Node); undefined otherwise. Profiling stops at the first call.
    */
   kernelEvents?(): KernelEvent[];
   release(): Promise<void>;

@@ -63,6 +63,13 @@ describe('benchOptions', () => {
     expect(profileMethodFor(benchOptions({ ep: 'cpu' }))).toBe('profiler');
     expect(profileMethodFor(benchOptions({ ep: 'cuda' }))).toBe('prefix');
     expect(profileMethodFor(benchOptions({ runtime: 'browser' }))).toBe('prefix');
+    expect(profileMethodFor(benchOptions({ runtime: 'web', ep: 'wasm' }))).toBe('profiler');
+    expect(profileMethodFor(benchOptions({ runtime: 'web', ep: 'webgpu' }))).toBe('profiler');
+    expect(profileMethodFor(benchOptions({ runtime: 'web', profileMethod: 'prefix' }))).toBe('prefix');
+    expect(unsupported(benchOptions({ runtime: 'web', ep: 'webgpu', profileSteps: 1, profileMethod: 'profiler' }))).toBeUndefined();
+    expect(unsupported(benchOptions({ runtime: 'browser', profileSteps: 1, profileMethod: 'profiler' }))).toMatch(
+      /--profile-method profiler needs --runtime node or web: in the browser .* page's console.*; use prefix/,
+    );
   });
 });
 

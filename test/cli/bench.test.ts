@@ -179,9 +179,9 @@ describe('alexnet-onnx bench (CPU EP)', () => {
       /--profile-method profiler does not work on the CUDA EP: .* times each kernel's launch on the host, not its run on the GPU/,
     ],
     [
-      ['--runtime', 'web', '--profile', '2', '--profile-method', 'profiler'],
+      ['--runtime', 'browser', '--profile', '2', '--profile-method', 'profiler'],
       2,
-      /--profile-method profiler needs --runtime node: .*use prefix/,
+      /--profile-method profiler needs --runtime node or web: .*use prefix/,
     ],
     [
       ['--runtime', 'web', '--ep', 'webgpu', '--head', 'fc', '--dropout', '0.5', '--dropout-impl', 'op'],

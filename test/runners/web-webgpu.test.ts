@@ -31,6 +31,14 @@ describe.skipIf(!icd)(`onnxruntime-web webgpu in Node${icd ? '' : ` skipped: ${w
     for (let i = 0; i < 2; i++) expectSameOutputs(web.results[i]!, node.results[i]!, 1e-3);
   }, 400_000);
 
+  it('profiles with the GPU timestamps the WebGPU EP adds to the profile it prints', async () => {
+    const { results } = await benchWithLines(smallBench('web', 'webgpu', { steps: 1, modes: ['forward'], profileSteps: 1 }));
+    const layers = results[0]!.profile!.filter((l) => /^(conv|lrn|pool)\d+$/.test(l.layer));
+    expect(layers.map((l) => l.layer)).toEqual(['conv1', 'lrn1', 'pool1', 'conv2', 'lrn2', 'pool2', 'conv3', 'conv4', 'conv5', 'pool5']);
+    // convolutions dispatch shaders, so a GPU time of zero would mean the timestamps were not read
+    expect(layers.filter((l) => l.layer.startsWith('conv') && !(l.forward_ms > 0))).toEqual([]);
+  }, 120_000);
+
   it('refuses the WebAssembly-only build in the same process once the WebGPU build has set Liftoff-only compilation', async () => {
     await expect(benchWithLines(smallBench('web', 'wasm'))).rejects.toThrow(
       /compiles WebAssembly with V8's Liftoff only .* time --ep wasm in a separate process/,
