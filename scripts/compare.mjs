@@ -7,13 +7,17 @@
 //
 //   node scripts/compare.mjs [--batch 32] [--steps 100] [--burn-in 10] [--log-every 10] [--fetch grads|sum]
 //                            [--tf32] [--targets node/cuda,pytorch/cuda] [--software-gpu] [--out DIR]
-//                            [--python PY] [--tf-python PY]
+//                            [--python PY] [--tf-python PY] [--profile N]
 //                            [--train-step [--optimizer sgd|adamw] [--lr X] [--momentum X] [--nesterov]
 //                                          [--weight-decay X] [--beta1 X] [--beta2 X] [--eps X]]
 //
 // --train-step adds a third mode, the whole training step (forward, loss, backward, optimizer update: bench --mode
 // train-step, the PyTorch peer with torch.optim), with the same optimizer and learning rate on both sides; the
 // TensorFlow peer has no optimizer step, so its row has none.
+// --profile N times each layer over N more steps per mode (bench --profile N, the TensorFlow peer's --profile N) and
+// prints a per-layer table per mode after the others. The TensorFlow peer then runs with --inter-op-threads 1 (one op
+// at a time, as ONNX Runtime's sequential executor, so its op times add up to its step): its timed steps too run with
+// one inter-op thread. The PyTorch peer has no per-layer profile; the table says so.
 // The peers run under --python (default Debian's /usr/bin/python3, with torch 1.13) and --tf-python (default
 // $ALEXNET_TF_PYTHON, else /opt/venv-tf/bin/python when it exists, else --python); a peer whose Python lacks its
 // framework is skipped with the reason (docs/benchmarks.md, "Peers", says how to make the venvs).
@@ -27,6 +31,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compareChartSvg, formatCompareTable, formatThroughputTable, runsByTarget } from '../dist/bench/compare.js';
 import { readRuns } from '../dist/bench/compare-input.js';
+import { formatLayerComparison } from '../dist/bench/compare-layers.js';
 import { DEFAULT_BENCH_LR } from '../dist/bench/types.js';
 import { HYPERPARAMETERS, hyperparametersOf, OPTIMIZER_KINDS, optimizerSettings } from '../dist/model/optimizer.js';
 import { DEFAULT_BROWSER } from '../dist/runners/browser.js';
@@ -34,7 +39,7 @@ import { checkCudaSetup } from '../dist/runners/cuda.js';
 import { installNodeWebGpu } from '../dist/runners/node-webgpu.js';
 
 const USAGE =
-  'usage: node scripts/compare.mjs [--batch N] [--steps N] [--burn-in N] [--log-every N] [--fetch grads|sum] [--tf32] [--targets a/b,...] [--software-gpu] [--out DIR] [--python PY] [--tf-python PY] [--train-step [--optimizer sgd|adamw] [--lr X] [--momentum X] [--nesterov] [--weight-decay X] [--beta1 X] [--beta2 X] [--eps X]]';
+  'usage: node scripts/compare.mjs [--batch N] [--steps N] [--burn-in N] [--log-every N] [--fetch grads|sum] [--tf32] [--targets a/b,...] [--software-gpu] [--out DIR] [--python PY] [--tf-python PY] [--profile N] [--train-step [--optimizer sgd|adamw] [--lr X] [--momentum X] [--nesterov] [--weight-decay X] [--beta1 X] [--beta2 X] [--eps X]]';
 // the optimizer's options, as bench and export name them
 const HYPER = Object.entries(HYPERPARAMETERS);
 const OPTIONS = {
@@ -49,6 +54,7 @@ const OPTIONS = {
   out: { type: 'string' },
   python: { type: 'string' },
   'tf-python': { type: 'string' },
+  profile: { type: 'string' },
   'train-step': { type: 'boolean', default: false },
   optimizer: { type: 'string' },
   lr: { type: 'string' },
@@ -110,6 +116,10 @@ if (a['train-step']) {
   }
   step = { args, text: `train-step ${args.join(' ')}` };
 }
+const profile = a.profile === undefined ? 0 : /^\d+$/.test(a.profile) ? Number(a.profile) : -1;
+if (!Number.isSafeInteger(profile) || profile < 0) usage(`--profile must be a whole number of steps >= 0, got ${a.profile}`);
+// bench's --profile, and the TensorFlow peer's with one op at a time
+const profiling = profile ? ['--profile', String(profile)] : [];
 if (a.tf32 && process.env.NVIDIA_TF32_OVERRIDE === '0') {
   console.error('compare: --tf32 asks for TF32, but NVIDIA_TF32_OVERRIDE=0 in the environment turns it off on both sides: unset it');
   process.exit(2);
@@ -174,7 +184,7 @@ const all = {
 };
 
 console.log(
-  `== ${new Date().toISOString()} on ${hostname()}: node ${process.version}, ${cpus().length} x ${cpus()[0]?.model.trim()}; batch ${a.batch}, ${a.steps} steps after ${a['burn-in']}; CUDA math ${a.tf32 ? 'TF32 allowed' : 'strict fp32'}${step ? `; ${step.text}` : ''}`,
+  `== ${new Date().toISOString()} on ${hostname()}: node ${process.version}, ${cpus().length} x ${cpus()[0]?.model.trim()}; batch ${a.batch}, ${a.steps} steps after ${a['burn-in']}; CUDA math ${a.tf32 ? 'TF32 allowed' : 'strict fp32'}${step ? `; ${step.text}` : ''}${profile ? `; per layer over ${profile} more steps` : ''}`,
 );
 const files = [];
 const skipped = [];
@@ -189,7 +199,20 @@ function measure(target, runtime, ep, trainStep) {
   const mode = trainStep ? ['--mode', 'train-step', ...step.args] : ['--fetch', a.fetch];
   const cmd =
     runtime === 'tensorflow'
-      ? [TF_PY, ['scripts/peer_tensorflow.py', '--model', model, ...timing, ...mode, ...threads, '--json', json]]
+      ? [
+          TF_PY,
+          [
+            'scripts/peer_tensorflow.py',
+            '--model',
+            model,
+            ...timing,
+            ...mode,
+            ...threads,
+            ...(profile ? ['--inter-op-threads', '1', ...profiling] : []),
+            '--json',
+            json,
+          ],
+        ]
       : runtime === 'pytorch'
         ? [
             PY,
@@ -207,7 +230,10 @@ function measure(target, runtime, ep, trainStep) {
               json,
             ],
           ]
-        : [process.execPath, [BIN, 'bench', '--runtime', runtime, '--ep', ep, ...timing, ...mode, ...tf32(ep), '--json', json]];
+        : [
+            process.execPath,
+            [BIN, 'bench', '--runtime', runtime, '--ep', ep, ...timing, ...mode, ...tf32(ep), ...profiling, '--json', json],
+          ];
   const name = `${target}${trainStep ? ' train-step' : ''}`;
   console.log(`== ${name}: ${[cmd[0], ...cmd[1]].join(' ')}`);
   const r = spawnSync(cmd[0], cmd[1], { stdio: 'inherit' });
@@ -238,7 +264,13 @@ const reports = readRuns(files).flatMap((run) => run.entries);
 
 const table = formatCompareTable(reports);
 const throughput = formatThroughputTable(reports);
-const lines = [table, ...(throughput ? ['', throughput] : []), ...skipped.map((s) => `not measured: ${s}`)];
+const layers = formatLayerComparison(runsByTarget(reports));
+const lines = [
+  table,
+  ...(throughput ? ['', throughput] : []),
+  ...(layers ? ['', layers] : []),
+  ...skipped.map((s) => `not measured: ${s}`),
+];
 console.log(`\n${lines.join('\n')}`);
 const base = join(out, `${stamp}-compare-b${a.batch}`);
 writeFileSync(`${base}.txt`, `${lines.join('\n')}\n`);

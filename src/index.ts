@@ -37,6 +37,7 @@ export { AUTOTUNE_MODES, type AutotuneMode, type AutotuneSettings, autotune } fr
 export { defaultCacheFile } from './bench/autotune-cache.js';
 export { formatRatioTable, type ReportEntry, type Run } from './bench/compare.js';
 export { ReportFileError, readRuns } from './bench/compare-input.js';
+export { formatLayerComparison } from './bench/compare-layers.js';
 export { graphFlops } from './bench/flops.js';
 export { stepLine, summaryLine, TIME_FORMATS, type TimeFormat, varianceWarning } from './bench/format.js';
 export { type LoopOptions, type LoopResult, timeLoop } from './bench/harness.js';

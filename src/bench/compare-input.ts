@@ -1,7 +1,8 @@
 /**
  * Saved results as `alexnet-onnx compare` and scripts/compare.mjs read them: a `bench --json` report (one JSON
- * array), an `--append` file (JSON Lines: one object a line, any number of runs), or the PyTorch peer's report, of any
- * report schema (1 to 4: train-step entries came with 4). Each file is checked as a report and split into runs.
+ * array), an `--append` file (JSON Lines: one object a line, any number of runs), or the PyTorch or TensorFlow peer's
+ * report, of any report schema (1 to 4: train-step entries came with 4), with or without per-layer `profile` rows.
+ * Each file is checked as a report and split into runs.
  */
 import { readFileSync } from 'node:fs';
 import type { ReportEntry, Run } from './compare.js';
@@ -27,6 +28,12 @@ function entryProblem(value: unknown): string | undefined {
     const o = e.optimizer as Record<string, unknown> | null | undefined;
     if (typeof o !== 'object' || o === null || typeof o.kind !== 'string' || typeof o.lr !== 'number')
       return 'has mode train-step but no optimizer (an object with kind and lr)';
+  }
+  if (e.profile !== undefined && e.profile !== null) {
+    const rows = Array.isArray(e.profile) ? (e.profile as Record<string, unknown>[]) : undefined;
+    const ok = (r: Record<string, unknown>): boolean =>
+      typeof r === 'object' && r !== null && typeof r.layer === 'string' && Number.isFinite(r.forward_ms) && Number.isFinite(r.backward_ms);
+    if (!rows?.every(ok)) return 'has a profile that is not a list of {layer, forward_ms, backward_ms}';
   }
   return undefined;
 }

@@ -8,7 +8,7 @@
 import { type Align, formatTable } from '../common/table.js';
 import { type GpuPeak, gpuPeak } from './peak.js';
 import { peakMbCell } from './report.js';
-import { ALL_BENCH_MODES, type OptimizerReport } from './types.js';
+import { ALL_BENCH_MODES, type LayerTime, type OptimizerReport } from './types.js';
 
 /** The fields of a `--json` report entry (alexnet-onnx's or the PyTorch peer's) that the comparison reads. */
 export interface ReportEntry {
@@ -32,6 +32,14 @@ export interface ReportEntry {
   peak_rss_bytes?: number | null;
   /** The training step's optimizer and learning rate (report schema 4, `train-step` only); null or absent elsewhere. */
   optimizer?: OptimizerReport | null;
+  /** Time per layer and direction, per step (`bench --profile`, the TensorFlow peer's `--profile`); absent without. */
+  profile?: LayerTime[] | null;
+  /** How bench timed `profile` (`profiler`, `prefix`), where the report says so. */
+  profile_method?: string | null;
+  /** The TensorFlow peer's inter-op threads (1: one op at a time, so its op times add up to the step). */
+  inter_op_threads?: number | null;
+  /** bench's command line (report schema 2). */
+  argv?: string[] | null;
 }
 
 /** One bench run of one runtime and EP: a result per mode, and the name it has in tables and charts. */

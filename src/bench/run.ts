@@ -86,6 +86,7 @@ export async function runBench(
         onProgress?.({ phase: 'profile', mode });
         const byProfiler = profileMethodFor(o) === 'profiler';
         result.profile = byProfiler ? await profileLayers(o, p, profileDir) : await profileByPrefixes(o, p, profileDir, browser);
+        result.profile_method = byProfiler ? 'profiler' : 'prefix';
         const what = byProfiler
           ? `ONNX Runtime profiler, mean of ${o.profileSteps} steps, ${o.ep === 'webgpu' ? 'GPU time from WebGPU timestamps' : 'kernel time'}`
           : `prefix timing: step time up to each layer minus up to the one before, mean of ${o.profileSteps} steps each`;

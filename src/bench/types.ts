@@ -225,6 +225,8 @@ export interface ModeResult {
   durations_s: number[];
   /** Time per layer and direction, per step (with --profile): from ONNX Runtime's profiler, or step-time differences. */
   profile?: LayerTime[];
+  /** How `profile` was timed (with --profile): `--profile-method`, `auto` resolved. */
+  profile_method?: ProfileMethod;
   /** The first run's outputs, with `collectOutputs` only (not in the CLI's JSON). */
   outputs?: Record<string, { dims: number[]; data: ArrayLike<number> }>;
 }

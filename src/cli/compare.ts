@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { compareChartSvg, formatRatioTable, formatThroughputTable, targetName } from '../bench/compare.js';
 import { ReportFileError, readRuns } from '../bench/compare-input.js';
+import { formatLayerComparison } from '../bench/compare-layers.js';
 import { outputProblem, writeFileAtomic } from '../common/files.js';
 import { UsageError } from './errors.js';
 
@@ -10,12 +11,12 @@ export const OUT_FILES = { table: 'compare.txt', chart: 'compare.svg' };
 
 export const command = 'compare <reports..>';
 export const describe =
-  "Compare saved 'bench --json' reports and '--append' files: each mode's mean (forward, forward-backward, train-step) against a baseline run, and an SVG chart";
+  "Compare saved 'bench --json' reports and '--append' files: each mode's mean (forward, forward-backward, train-step) against a baseline run, each layer's time side by side where the runs have --profile times, and an SVG chart";
 
 export function builder(y: Argv) {
   return y
     .positional('reports', {
-      describe: "files written by 'bench --json' or 'bench --append' (or the PyTorch peer)",
+      describe: "files written by 'bench --json' or 'bench --append' (or the PyTorch or TensorFlow peer)",
       type: 'string',
       array: true,
       demandOption: true,
@@ -35,7 +36,8 @@ export function builder(y: Argv) {
     .group(['out', 'svg'], 'Output:')
     .example('$0 compare cpu.json wasm.json', 'each mode of wasm.json against cpu.json')
     .example('$0 compare a.json b.json --baseline 2 --svg ab.svg', 'against b.json; the bar chart to ab.svg')
-    .example('$0 compare series.jsonl -o out', 'every run of an --append file; table and chart to out/');
+    .example('$0 compare series.jsonl -o out', 'every run of an --append file; table and chart to out/')
+    .example('$0 compare ours.json tf.json', "with 'bench --profile N' / the TensorFlow peer's --profile N: also per layer");
 }
 
 type Args = ArgumentsCamelCase<{ reports: string[]; baseline: number; out?: string; svg?: string }>;
@@ -70,7 +72,11 @@ export function handler(args: Args): void {
   if (!Number.isSafeInteger(args.baseline) || args.baseline < 1 || args.baseline > runs.length)
     throw new UsageError(`--baseline must be a run's # in the table, 1 to ${runs.length}, got ${args.baseline}`);
   const throughput = formatThroughputTable(runs.flatMap((r) => r.entries));
-  const text = [formatRatioTable(runs, args.baseline - 1), ...(throughput ? ['', throughput] : [])].join('\n');
+  // the runs' numbers in the ratio table name their per-layer columns
+  const layers = formatLayerComparison(runs, (_, i) => `#${i + 1}`);
+  const text = [formatRatioTable(runs, args.baseline - 1), ...(throughput ? ['', throughput] : []), ...(layers ? ['', layers] : [])].join(
+    '\n',
+  );
   console.log(text);
   const encode = (s: string): Uint8Array => new TextEncoder().encode(s);
   if (out.table) {

@@ -42,9 +42,23 @@ describe('reading saved reports', () => {
     [JSON.stringify([{ ...entry('forward'), batch: 0 }]), /: its entry has no batch/],
     [JSON.stringify([{ ...entry('forward'), sd_s: null }]), /: its entry has no sd_s/],
     ['[1, 2]', /: entry 1 is not a JSON object/],
+    [
+      JSON.stringify([{ ...entry('forward'), profile: {} }]),
+      /: its entry has a profile that is not a list of \{layer, forward_ms, backward_ms\}$/,
+    ],
+    [JSON.stringify([{ ...entry('forward'), profile: [{ layer: 'conv1', forward_ms: '1' }] }]), /: its entry has a profile that is not/],
   ])('refuses %j with one line naming the file', (text, message) => {
     expect(() => parseReportEntries(text, 'e.json')).toThrow(ReportFileError);
     expect(() => parseReportEntries(text, 'e.json')).toThrow(message);
+  });
+
+  it('reads per-layer profiles (prefix timing can give a layer a negative time), and null for none', () => {
+    const profile = [{ layer: 'conv1', forward_ms: 1.5, backward_ms: -0.2 }];
+    const both = [
+      { ...entry('forward'), profile },
+      { ...entry('forward-backward'), profile: null },
+    ];
+    expect(parseReportEntries(JSON.stringify(both), 'p.json').map((e) => e.profile)).toEqual([profile, null]);
   });
 
   it('reads train-step entries with their optimizer, and reports of the schemas before them', () => {

@@ -75,8 +75,12 @@ describe('alexnet-onnx bench (CPU EP)', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^Forward-backward per layer \(ONNX Runtime profiler, mean of 2 steps, kernel time\):$/m);
     expect(r.stdout).toMatch(/^conv2\s+\d+\.\d\d\s+\d+\.\d\d\s+\d+\.\d%$/m);
-    const report = JSON.parse(readFileSync(json, 'utf8')) as { profile: { layer: string; backward_ms: number }[] }[];
+    const report = JSON.parse(readFileSync(json, 'utf8')) as {
+      profile: { layer: string; backward_ms: number }[];
+      profile_method: string;
+    }[];
     expect(report[1]!.profile.find((p) => p.layer === 'conv5')!.backward_ms).toBeGreaterThan(0);
+    expect(report.map((m) => m.profile_method)).toEqual(['profiler', 'profiler']);
   });
 
   it('prints a per-layer table by prefix timing, where each layer is the step up to it minus the step up to the one before', () => {
@@ -86,7 +90,8 @@ describe('alexnet-onnx bench (CPU EP)', () => {
     expect(r.stdout).toMatch(
       /^Forward-backward per layer \(prefix timing: step time up to each layer minus up to the one before, mean of 2 steps each\):$/m,
     );
-    const report = JSON.parse(readFileSync(json, 'utf8')) as { profile: { layer: string }[] }[];
+    const report = JSON.parse(readFileSync(json, 'utf8')) as { profile: { layer: string }[]; profile_method: string }[];
+    expect(report[0]!.profile_method).toBe('prefix');
     expect(report[0]!.profile.map((p) => p.layer)).toEqual([
       '(run)',
       'conv1',

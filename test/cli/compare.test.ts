@@ -6,9 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OUT_FILES } from '../../src/cli/compare.js';
 import { cli, tempDir } from '../helpers/cli.js';
+import { pythonHas } from '../scripts/peers.js';
 
 const CHECKOUT = fileURLToPath(new URL('../../', import.meta.url));
 const SMALL = ['--batch', '1', '--image-size', '67', '--steps', '2', '--burn-in', '0', '--threads', '1'];
+// compare.mjs's default TensorFlow Python; TensorFlow is not part of the set-up or of CI
+const TF_PYTHON = process.env.ALEXNET_TF_PYTHON ?? '/opt/venv-tf/bin/python';
+const tfReady = pythonHas(TF_PYTHON, 'tensorflow');
 
 /** The table's rows, each split into its cells. */
 const rows = (stdout: string): string[][] =>
@@ -24,6 +28,7 @@ describe('alexnet-onnx compare', () => {
     // a --json report, and an --append file that two runs wrote
     expect(cli(['bench', ...SMALL, '--json', join(dir, 'a.json')]).status).toBe(0);
     for (let i = 0; i < 2; i++) expect(cli(['bench', ...SMALL, '--mode', 'forward', '--append', join(dir, 's.jsonl')]).status).toBe(0);
+    expect(cli(['bench', ...SMALL, '--profile', '1', '--json', join(dir, 'p.json')]).status).toBe(0);
   });
 
   it('prints each run against the first, the --append series run by run', () => {
@@ -42,6 +47,54 @@ describe('alexnet-onnx compare', () => {
     expect(table[1]!.slice(7, 10)).toEqual(['n/a', 'n/a', 'n/a']);
     expect(r.stdout).toMatch(/^baseline: #1 a\.json \(node\/cpu, batch 1\)/m);
     expect(r.stdout).not.toMatch(/wrote/);
+    // no run has per-layer times
+    expect(r.stdout).not.toMatch(/per layer|per-layer/);
+  });
+
+  it("puts the runs' per-layer times side by side, each mode's, after the other tables", () => {
+    // a TensorFlow peer report as scripts/peer_tensorflow.py --profile writes one: its own layer names, an fc head
+    const ours = JSON.parse(readFileSync(join(dir, 'p.json'), 'utf8')) as Record<string, unknown>[];
+    const layer = (name: string, f: number, b = 0) => ({ layer: name, forward_ms: f, backward_ms: b });
+    const tf = ours.map((e) => ({
+      runtime: 'tensorflow',
+      ep: 'cpu',
+      mode: e.mode,
+      batch: 1,
+      mean_s: 0.002,
+      sd_s: 0.0001,
+      device: 'dev',
+      inter_op_threads: 1,
+      profile: [layer('conv1', 0.5, e.mode === 'forward' ? 0 : 0.25), layer('pool5', 0.125), layer('fc6', 1), layer('(other)', 0)],
+    }));
+    writeFileSync(join(dir, 'tf.json'), JSON.stringify(tf));
+    const r = cli(['compare', 'p.json', 'tf.json', 'a.json'], dir);
+    expect(r.status, r.stderr).toBe(0);
+    const [, forward, backward] = r.stdout.split(/^(?=Forward)/m);
+    expect(r.stdout.indexOf('Forward per layer')).toBeGreaterThan(r.stdout.indexOf('baseline: #1'));
+    expect(forward).toMatch(
+      /^Forward per layer, ms per step .*:\n {2}#1 = p\.json node\/cpu: .*\n {2}#2 = tf\.json tensorflow\/cpu: TensorFlow step stats, 1 inter-op thread/,
+    );
+    const lines = (text: string) =>
+      text
+        .trim()
+        .split('\n')
+        .slice(3)
+        .map((l) => l.split(/\s{2,}/));
+    const f = lines(forward!);
+    expect(f[0]).toEqual(['layer', '#1 fwd ms', '#2 fwd ms']);
+    // bench's layers in network order, TensorFlow's fc6 after pool5, the rows that are no layer last
+    const names = f.map((row) => row[0]);
+    expect(names.slice(1, 11)).toEqual(['conv1', 'lrn1', 'pool1', 'conv2', 'lrn2', 'pool2', 'conv3', 'conv4', 'conv5', 'pool5']);
+    expect(names.slice(11)).toEqual(['fc6', '(runtime)', '(other)', 'total']);
+    expect(f[2]![2]).toBe('-');
+    expect(f[1]![1]).toMatch(/^\d+\.\d\d$/);
+    expect(f.at(-1)![2]).toBe('1.63');
+    const b = lines(backward!.split('\n\n')[0]!);
+    expect(b[0]).toEqual(['layer', '#1 fwd ms', '#1 bwd ms', '#2 fwd ms', '#2 bwd ms']);
+    expect(b.find((row) => row[0] === 'conv1')!.slice(3)).toEqual(['0.50', '0.25']);
+    expect(b.find((row) => row[0] === 'loss')!.slice(3)).toEqual(['-', '-']);
+    // the run without --profile has no columns, and is named once
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('no per-layer times: #3 (run without --profile)');
   });
 
   it('divides by the run --baseline names, and writes the chart (--svg) or the table and chart (--out)', () => {
@@ -147,18 +200,31 @@ describe('scripts/compare.mjs', () => {
       maxBuffer: 64 << 20,
     });
 
-  it('with --train-step times the training step on bench and the PyTorch peer with the same optimizer', () => {
+  // the per-layer table's rows for `mode`, each split into its cells (after its title and source lines)
+  const layerRows = (stdout: string, mode: string): string[][] => {
+    const section = stdout.split(new RegExp(`^${mode} per layer, `, 'm'))[1]!.split('\n\n')[0]!;
+    return section
+      .split('\n')
+      .filter((l) => !/^ {2}|^ms per step|^no per-layer/.test(l) && l.includes('  '))
+      .map((l) => l.split(/\s{2,}/));
+  };
+
+  // one run for both options, to keep this file's time down
+  it('with --train-step times the training step on bench and the PyTorch peer with the same optimizer; with --profile, per layer on bench', () => {
     const out = tempDir();
-    const args = ['--targets', 'node/cpu,pytorch/cpu', '--batch', '1', '--steps', '1', '--burn-in', '0', '--out', out];
+    const args = ['--targets', 'node/cpu,pytorch/cpu', '--batch', '1', '--steps', '1', '--burn-in', '0', '--out', out, '--profile', '1'];
     const r = compareMjs([...args, '--train-step', '--optimizer', 'sgd', '--nesterov', '--lr', '0.0001']);
     expect(r.status, r.stderr).toBe(0);
-    const step = '--mode train-step --optimizer sgd --lr 0.0001 --momentum 0.9 --nesterov --weight-decay 0 --json ';
+    const step = '--mode train-step --optimizer sgd --lr 0.0001 --momentum 0.9 --nesterov --weight-decay 0';
     expect(r.stdout).toContain(
-      `== node/cpu train-step: ${process.execPath} dist/cli/bin.js bench --runtime node --ep cpu --batch 1 --steps 1 --burn-in 0 --log-every 10 ${step}`,
+      `== node/cpu train-step: ${process.execPath} dist/cli/bin.js bench --runtime node --ep cpu --batch 1 --steps 1 --burn-in 0 --log-every 10 ${step} --profile 1 --json `,
     );
+    expect(r.stdout).toMatch(/^== node\/cpu: \S+ dist\/cli\/bin\.js bench .* --fetch grads --profile 1 --json /m);
+    // the PyTorch peer has no --profile
     expect(r.stdout).toMatch(
-      new RegExp(`^== pytorch/cpu train-step: \\S+ scripts/peer_pytorch.py .* --log-every 10 ${step.slice(0, -8)}`, 'm'),
+      new RegExp(`^== pytorch/cpu train-step: \\S+ scripts/peer_pytorch.py .* --log-every 10 ${step} --threads \\d+ --json `, 'm'),
     );
+    expect(/^== pytorch\/cpu: (.*)$/m.exec(r.stdout)?.[1]).not.toMatch(/--profile/);
     // mean, x PyTorch, peak MB for each of the three modes
     const cells = String.raw`\s+\d+\.\d\d \+\/- \d+\.\d\d\s+(\S+)\s+\d+`;
     const node = new RegExp(`^node/cpu${cells}${cells}${cells}\\s`, 'm').exec(r.stdout);
@@ -166,9 +232,38 @@ describe('scripts/compare.mjs', () => {
     for (const ratio of node!.slice(1)) expect(ratio).toMatch(/^\d+\.\d\d$/);
     expect(r.stdout).toMatch(/^train-step = .*: sgd \(lr 0\.0001, momentum 0\.9, nesterov true, weight_decay 0\)$/m);
     expect(readdirSync(out).filter((f) => f.endsWith('-train-step.json'))).toHaveLength(2);
+    // a per-layer table per mode, bench's columns only, after the other tables
+    expect(r.stdout.indexOf('Forward per layer, ')).toBeGreaterThan(r.stdout.indexOf('train-step = '));
+    const f = layerRows(r.stdout, 'Forward');
+    expect(f[0]).toEqual(['layer', 'node/cpu fwd ms']);
+    expect(f.map((row) => row[0])).toContain('conv5');
+    expect(f.at(-1)![0]).toBe('total');
+    for (const mode of ['Forward-backward', 'Train-step'])
+      expect(layerRows(r.stdout, mode)[0]).toEqual(['layer', 'node/cpu fwd ms', 'node/cpu bwd ms']);
+    // said once: the PyTorch peer has no per-layer times
+    expect(r.stdout.match(/PyTorch peer has no per-layer profile/g)).toHaveLength(1);
+    expect(r.stdout).toMatch(/^no per-layer times: pytorch\/cpu \(the PyTorch peer has no per-layer profile\)$/m);
   });
 
+  it.skipIf(!tfReady)(
+    `with --profile runs the TensorFlow peer with --profile N and one inter-op thread${tfReady ? '' : ` (skipped: no tensorflow in ${TF_PYTHON})`}`,
+    () => {
+      const out = tempDir();
+      const args = ['--targets', 'node/cpu,tensorflow/cpu', '--batch', '1', '--steps', '1', '--burn-in', '0', '--profile', '1'];
+      const r = compareMjs([...args, '--out', out]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^== tensorflow\/cpu: \S+ scripts\/peer_tensorflow\.py .* --inter-op-threads 1 --profile 1 --json /m);
+      expect(r.stdout).toMatch(/^ {2}tensorflow\/cpu: TensorFlow step stats, 1 inter-op thread: /m);
+      const b = layerRows(r.stdout, 'Forward-backward');
+      expect(b[0]).toEqual(['layer', 'node/cpu fwd ms', 'node/cpu bwd ms', 'tensorflow/cpu fwd ms', 'tensorflow/cpu bwd ms']);
+      const conv2 = b.find((row) => row[0] === 'conv2')!;
+      for (const cell of conv2.slice(1)) expect(Number(cell)).toBeGreaterThan(0);
+    },
+  );
+
   it.each([
+    [['--profile', '1.5'], 'compare: --profile must be a whole number of steps >= 0, got 1.5'],
+    [['--profile=x'], 'compare: --profile must be a whole number of steps >= 0, got x'],
     [['--lr', '0.1', '--optimizer', 'adamw'], 'compare: --optimizer, --lr shape the training step: add --train-step'],
     [['--train-step', '--optimizer', 'adamw', '--momentum', '0.5'], 'compare: --momentum is not a hyperparameter of --optimizer adamw'],
     [['--train-step', '--optimizer', 'lion'], 'compare: --optimizer must be one of sgd, adamw, got lion'],
