@@ -1,7 +1,7 @@
 import type { CompositeGrad } from '../autodiff/backward.js';
 import { emitGI } from '../autodiff/context.js';
 import type { GraphBuilder } from '../onnx/builder.js';
-import { channelWindowSum } from '../onnx/compose.js';
+import { channelWindowSum, reshapeLike } from '../onnx/compose.js';
 import { attr } from '../onnx/types.js';
 import type { LrnImpl } from './formulation.js';
 
@@ -98,8 +98,13 @@ export function lrnGradients(b: GraphBuilder): CompositeGrad[] {
           const direct = g.b.op1(out.opType, [dy, power], {}, { name: g.name('direct') });
           const ratio = g.b.op1('Div', [g.b.op1('Mul', [dy, y], {}, { name: g.name('dy_y') }), n], {}, { name: g.name('ratio') });
           // named after the LRN rather than numbered: its name then does not depend on the nodes built before it
-          const weight = g.b.initializer(g.name('band'), 'float32', [c, c, 1, 1], Float32Array.from(backBand));
-          const cross = g.b.op1('Conv', [ratio, weight], { kernel_shape: attr.ints([1, 1]) }, { name: g.name('window') });
+          const weight = g.b.initializer(g.name('band'), 'float32', [c, c], Float32Array.from(backBand));
+          // A MatMul over [N, C, H*W] rather than a 1x1 Conv: both run the same GEMM, but on the CPU EP the Conv runs in
+          // the NCHWc layout, between reorders of its input and of the Mul that reads its output.
+          const [h, w] = g.b.typeOf(n).shape.slice(2) as number[];
+          const rows = g.b.op1('Reshape', [ratio, g.b.int64s([0, c, h! * w!])], {}, { name: g.name('ratio_rows') });
+          const crossRows = g.b.op1('MatMul', [weight, rows], {}, { name: g.name('window') });
+          const cross = reshapeLike(g.b, crossRows, ratio, g.name('cross'));
           emitGI(g, 0, 'Sub', [direct, g.b.op1('Mul', [x, cross], {}, { name: g.name('coupled') })]);
         },
       },

@@ -207,8 +207,13 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
   MatMul: (ctx) => {
     const a = ctx.input(0).shape;
     const b = ctx.input(1).shape;
-    if (a.length !== 2 || b.length !== 2) throw new Error(`${ctx.node.name}: only 2-D MatMul is supported`);
-    return { types: [{ dtype: ctx.input(0).dtype, shape: [a[0]!, b[1]!] }] };
+    if (a.length < 2 || b.length < 2) throw new Error(`${ctx.node.name}: MatMul of 1-D tensors is not supported`);
+    // stacked matrices: the leading dims of the longer operand, where the other has none or the same ones
+    const [batchA, batchB] = [a.slice(0, -2), b.slice(0, -2)];
+    const [long, short] = batchA.length >= batchB.length ? [batchA, batchB] : [batchB, batchA];
+    if (short.length > 0 && short.some((d, i) => d !== long[long.length - short.length + i]))
+      throw new Error(`${ctx.node.name}: MatMul's batch dims must match (no broadcasting of size-1 dims)`);
+    return { types: [{ dtype: ctx.input(0).dtype, shape: [...long, a[a.length - 2]!, b[b.length - 1]!] }] };
   },
   Pad: (ctx) => {
     const x = ctx.input(0);

@@ -112,6 +112,19 @@ describe('shape rules', () => {
     expect(b.typeOf(zeros).shape).toEqual(['N', 4, 3, 3]);
   });
 
+  it('multiplies matrices and stacks of matrices with MatMul, the stack dims from the operand that has them', () => {
+    const b = new GraphBuilder('g');
+    const x = b.input('x', { dtype: 'float32', shape: ['N', 5, 7] });
+    const a = b.initializer('a', 'float32', [4, 5], new Float32Array(20));
+    expect(b.typeOf(b.op1('MatMul', [a, x])).shape).toEqual(['N', 4, 7]);
+    const w = b.initializer('w', 'float32', [7, 2], new Float32Array(14));
+    expect(b.typeOf(b.op1('MatMul', [x, w])).shape).toEqual(['N', 5, 2]);
+    expect(b.typeOf(b.op1('MatMul', [a, b.initializer('m', 'float32', [5, 3], new Float32Array(15))])).shape).toEqual([4, 3]);
+    const y = b.input('y', { dtype: 'float32', shape: [2, 7, 3] });
+    expect(() => b.op1('MatMul', [x, y])).toThrow(/batch dims must match/);
+    expect(() => b.op1('MatMul', [b.input('v', { dtype: 'float32', shape: [5] }), w])).toThrow(/1-D/);
+  });
+
   it('fails loudly on an operator without a shape rule and on unknown inputs', () => {
     const b = new GraphBuilder('g');
     const x = b.input('x', { dtype: 'float32', shape: [1] });
