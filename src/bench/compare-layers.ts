@@ -31,7 +31,7 @@ export function profileSource(e: ReportEntry): string {
   if (e.runtime === 'tensorflow') {
     const n = e.inter_op_threads;
     return n === 1
-      ? 'TensorFlow step stats, 1 inter-op thread: one op at a time, op times add up to the step'
+      ? 'TensorFlow step stats, 1 inter-op thread: one op at a time, as ONNX Runtime runs them'
       : `TensorFlow step stats, ${n ?? 'default'} inter-op threads: overlapping ops each count in full`;
   }
   const given = e.profile_method ?? methodInArgv(e.argv ?? []);

@@ -36,7 +36,7 @@ export interface ReportEntry {
   profile?: LayerTime[] | null;
   /** How bench timed `profile` (`profiler`, `prefix`), where the report says so. */
   profile_method?: string | null;
-  /** The TensorFlow peer's inter-op threads (1: one op at a time, so its op times add up to the step). */
+  /** The TensorFlow peer's inter-op threads (1: one op at a time, as ONNX Runtime's sequential executor runs them). */
   inter_op_threads?: number | null;
   /** bench's command line (report schema 2). */
   argv?: string[] | null;

@@ -62,7 +62,7 @@ describe('per-layer comparison', () => {
     const f = cellsOf(forward!);
     expect(f[0]).toEqual(['Forward per layer, ms per step (mean of the profiled steps):']);
     expect(f[1]).toEqual(['node/cpu: ONNX Runtime profiler, kernel time']);
-    expect(f[2]).toEqual(['tensorflow/cpu: TensorFlow step stats, 1 inter-op thread: one op at a time, op times add up to the step']);
+    expect(f[2]).toEqual(['tensorflow/cpu: TensorFlow step stats, 1 inter-op thread: one op at a time, as ONNX Runtime runs them']);
     expect(f.slice(3)).toEqual([
       ['layer', 'node/cpu fwd ms', 'tensorflow/cpu fwd ms'],
       ['conv1', '9.23', '9.80'],
