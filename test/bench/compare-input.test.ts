@@ -4,18 +4,10 @@ import { describe, expect, it } from 'vitest';
 import type { ReportEntry } from '../../src/bench/compare.js';
 import { parseReportEntries, ReportFileError, readRuns, splitRuns } from '../../src/bench/compare-input.js';
 import { tempDir } from '../helpers/cli.js';
+import { reportEntry } from '../helpers/report-entry.js';
 
-const entry = (mode: string, started_at?: string, over: Partial<ReportEntry> = {}): ReportEntry => ({
-  runtime: 'node',
-  ep: 'cpu',
-  mode,
-  batch: 8,
-  mean_s: 0.1,
-  sd_s: 0.01,
-  device: 'dev',
-  ...(started_at ? { started_at } : {}),
-  ...over,
-});
+const entry = (mode: string, started_at?: string, over: Partial<ReportEntry> = {}): ReportEntry =>
+  reportEntry({ mode, ...(started_at ? { started_at } : {}), ...over });
 
 describe('reading saved reports', () => {
   it('reads a --json array, a single object and JSON Lines', () => {

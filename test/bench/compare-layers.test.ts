@@ -2,20 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { ReportEntry, Run } from '../../src/bench/compare.js';
 import { formatLayerComparison, mergeLayerOrder, profileSource } from '../../src/bench/compare-layers.js';
 import type { LayerTime } from '../../src/bench/types.js';
+import { reportEntry } from '../helpers/report-entry.js';
 
 const layer = (name: string, forward_ms: number, backward_ms = 0): LayerTime => ({ layer: name, forward_ms, backward_ms });
 
-const entry = (runtime: string, mode: string, profile?: LayerTime[], over: Partial<ReportEntry> = {}): ReportEntry => ({
-  runtime,
-  ep: 'cpu',
-  mode,
-  batch: 8,
-  mean_s: 0.1,
-  sd_s: 0.01,
-  device: 'dev',
-  ...(profile ? { profile } : {}),
-  ...over,
-});
+const entry = (runtime: string, mode: string, profile?: LayerTime[], over: Partial<ReportEntry> = {}): ReportEntry =>
+  reportEntry({ runtime, mode, ...(profile ? { profile } : {}), ...over });
 
 const run = (label: string, entries: ReportEntry[]): Run => ({ label, entries });
 
