@@ -16,7 +16,7 @@
 // TensorFlow peer has no optimizer step, so its row has none.
 // --profile N times each layer over N more steps per mode (bench --profile N, the TensorFlow peer's --profile N) and
 // prints a per-layer table per mode after the others. The TensorFlow peer then runs with --inter-op-threads 1 (one op
-// at a time, as ONNX Runtime's sequential executor, so its op times add up to its step): its timed steps too run with
+// at a time, as ONNX Runtime's sequential executor, so that its ops do not overlap): its timed steps too run with
 // one inter-op thread. The PyTorch peer has no per-layer profile; the table says so.
 // The peers run under --python (default Debian's /usr/bin/python3, with torch 1.13) and --tf-python (default
 // $ALEXNET_TF_PYTHON, else /opt/venv-tf/bin/python when it exists, else --python); a peer whose Python lacks its

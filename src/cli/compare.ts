@@ -37,7 +37,7 @@ export function builder(y: Argv) {
     .example('$0 compare cpu.json wasm.json', 'each mode of wasm.json against cpu.json')
     .example('$0 compare a.json b.json --baseline 2 --svg ab.svg', 'against b.json; the bar chart to ab.svg')
     .example('$0 compare series.jsonl -o out', 'every run of an --append file; table and chart to out/')
-    .example('$0 compare ours.json tf.json', "with 'bench --profile N' / the TensorFlow peer's --profile N: also per layer");
+    .example('$0 compare ours.json tf.json', 'reports made with --profile N: also a table per layer');
 }
 
 type Args = ArgumentsCamelCase<{ reports: string[]; baseline: number; out?: string; svg?: string }>;
