@@ -6,13 +6,12 @@
  */
 import { type Align, formatTable } from '../common/table.js';
 import { type ReportEntry, type Run, targetName } from './compare.js';
+import { describeProfileMethod } from './report.js';
 import { ALL_BENCH_MODES, type BenchMode, hasBackward, type LayerTime, MODE_LABEL } from './types.js';
 
 /** What bench's `--profile-method` values time, in the words bench's own per-layer table uses. */
 function benchMethod(method: string, ep: string): string | undefined {
-  if (method === 'profiler') return `ONNX Runtime profiler, ${ep === 'webgpu' ? 'GPU time from WebGPU timestamps' : 'kernel time'}`;
-  if (method === 'prefix') return 'prefix timing: step time up to each layer minus up to the one before';
-  return undefined;
+  return method === 'profiler' || method === 'prefix' ? describeProfileMethod(method, ep) : undefined;
 }
 
 /** The `--profile-method` a command line gave (`--profile-method X` or `--profile-method=X`), or undefined. */

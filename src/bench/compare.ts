@@ -7,7 +7,7 @@
  */
 import { type Align, formatTable } from '../common/table.js';
 import { type GpuPeak, gpuPeak } from './peak.js';
-import { peakMbCell } from './report.js';
+import { describeOptimizerReport, peakMbCell } from './report.js';
 import { ALL_BENCH_MODES, type LayerTime, type OptimizerReport } from './types.js';
 
 /** The fields of a `--json` report entry (alexnet-onnx's or the PyTorch peer's) that the comparison reads. */
@@ -56,14 +56,6 @@ function shownModes(entries: readonly ReportEntry[]): string[] {
   return ALL_BENCH_MODES.filter((m) => m !== 'train-step' || entries.some((e) => e.mode === m));
 }
 
-/** `sgd (lr 0.001, momentum 0.9, nesterov false, weight_decay 0)`: a report's optimizer, as its JSON names it. */
-function describeOptimizer(o: OptimizerReport): string {
-  const { kind, ...values } = o;
-  return `${kind} (${Object.entries(values)
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ')})`;
-}
-
 /**
  * The line under a table with train-step results that says which step they time, or, where the targets' optimizers
  * or learning rates differ, each one's (their ratios then compare different steps); undefined without train-step.
@@ -73,7 +65,7 @@ function trainStepNote(entries: readonly { name: string; entry: ReportEntry }[])
   if (!steps.length) return undefined;
   const described = steps.map((s) => ({
     name: s.name,
-    text: s.entry.optimizer ? describeOptimizer(s.entry.optimizer) : 'optimizer unknown',
+    text: s.entry.optimizer ? describeOptimizerReport(s.entry.optimizer) : 'optimizer unknown',
   }));
   const distinct = [...new Set(described.map((d) => d.text))];
   const what = "train-step = forward, loss, backward and the optimizer update, each step from the last one's parameters";

@@ -3,7 +3,7 @@ import type { RuntimeName } from '../common/eps.js';
 import { formatTable } from '../common/table.js';
 import { describeFormulation } from '../model/formulation.js';
 import type { Statistics } from './statistics.js';
-import type { ModeResult } from './types.js';
+import type { ModeResult, OptimizerReport, ProfileMethod } from './types.js';
 
 const RUNTIME_PACKAGE: Record<RuntimeName, string> = {
   node: 'onnxruntime-node',
@@ -102,9 +102,20 @@ function describeFetch(r: ModeResult): string {
 }
 
 /** `adamw (lr 0.001, beta1 0.9, ...)`: a report's optimizer, its fields as the JSON names them. */
-function describeOptimizerReport(o: NonNullable<ModeResult['optimizer']>): string {
+export function describeOptimizerReport(o: OptimizerReport): string {
   const { kind, ...values } = o;
   return `${kind} (${Object.entries(values)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ')})`;
+}
+
+/**
+ * How `--profile` timed the layers, in the per-layer tables' titles: ONNX Runtime's profiler (kernel time, or GPU time
+ * on WebGPU) or prefix timing; with `steps`, over how many steps.
+ */
+export function describeProfileMethod(method: ProfileMethod, ep: string, steps?: number): string {
+  if (method === 'prefix')
+    return `prefix timing: step time up to each layer minus up to the one before${steps ? `, mean of ${steps} steps each` : ''}`;
+  const clock = ep === 'webgpu' ? 'GPU time from WebGPU timestamps' : 'kernel time';
+  return `ONNX Runtime profiler, ${steps ? `mean of ${steps} steps, ` : ''}${clock}`;
 }

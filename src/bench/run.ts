@@ -15,6 +15,7 @@ import { formulationSourceReport, profileMethodFor, resourceProblem, unsupported
 import { type PreparedMode, prepareMode } from './prepare.js';
 import { formatLayerTable, profileByPrefixes, profileLayers } from './profile.js';
 import type { ProgressListener } from './progress.js';
+import { describeProfileMethod } from './report.js';
 import { type EnvironmentFields, modelFields, runEnvironment } from './report-json.js';
 import { type PeakRss, startPeakRss } from './rss.js';
 import { openRunner, pageJob, seedLoop } from './session.js';
@@ -84,12 +85,10 @@ export async function runBench(
       onResult?.(result);
       if (o.profileSteps > 0) {
         onProgress?.({ phase: 'profile', mode });
-        const byProfiler = profileMethodFor(o) === 'profiler';
-        result.profile = byProfiler ? await profileLayers(o, p, profileDir) : await profileByPrefixes(o, p, profileDir, browser);
-        result.profile_method = byProfiler ? 'profiler' : 'prefix';
-        const what = byProfiler
-          ? `ONNX Runtime profiler, mean of ${o.profileSteps} steps, ${o.ep === 'webgpu' ? 'GPU time from WebGPU timestamps' : 'kernel time'}`
-          : `prefix timing: step time up to each layer minus up to the one before, mean of ${o.profileSteps} steps each`;
+        const method = profileMethodFor(o);
+        result.profile = method === 'profiler' ? await profileLayers(o, p, profileDir) : await profileByPrefixes(o, p, profileDir, browser);
+        result.profile_method = method;
+        const what = describeProfileMethod(method, o.ep, o.profileSteps);
         log(formatLayerTable(result.profile, `${MODE_LABEL[mode]} per layer (${what}):`));
       }
     }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { cpus } from 'node:os';
 import v8 from 'node:v8';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
-import type { WebEp } from '../common/eps.js';
+import type { Ep, WebEp } from '../common/eps.js';
 import { cpuDescription } from './devices.js';
 import { explainEpError } from './errors.js';
 import { feedbackOutputOptions, stepFeeds } from './feedback.js';
@@ -89,6 +89,12 @@ function endPrintedProfile(session: InferenceSession): TraceEvent[] {
   return parsePrintedProfile(chunks.join(''));
 }
 
+/** `ep` as one of onnxruntime-web's EPs (wasm, webgpu), or an error naming them. */
+export function webEp(ep: Ep): WebEp {
+  if (ep !== 'wasm' && ep !== 'webgpu') throw new Error(`onnxruntime-web has no '${ep}' EP here (wasm or webgpu)`);
+  return ep;
+}
+
 /** Threads each build (wasm, webgpu) was initialized with: each has its own WebAssembly instance. */
 const threadsInUse = new Map<WebEp, number>();
 
@@ -144,8 +150,7 @@ export async function loadWebRuntime(ep: WebEp, threads: number): Promise<WebRun
  * each dispatch, as in onnxruntime-node (`kernelEventsOf`).
  */
 export async function createWebRunner(o: RunnerOptions): Promise<Runner> {
-  if (o.ep !== 'wasm' && o.ep !== 'webgpu') throw new Error(`onnxruntime-web has no '${o.ep}' EP here (wasm or webgpu)`);
-  const ep: WebEp = o.ep;
+  const ep = webEp(o.ep);
   const { ort, ortVersion, device } = await loadWebRuntime(ep, o.threads);
   const options = webSessionOptions(ep, o.graphOpt);
   let placement: Placement;

@@ -8,7 +8,7 @@ import { openPageSessions, PageTensor } from '../runners/browser-train.js';
 import { explainEpError } from '../runners/errors.js';
 import { keepOnDevice } from '../runners/feedback.js';
 import { describeDevice, nodeSessionOptions, prepareNodeEp } from '../runners/ort-node.js';
-import { loadWebRuntime } from '../runners/ort-web.js';
+import { loadWebRuntime, webEp } from '../runners/ort-web.js';
 import { webSessionOptions } from '../runners/ort-web-common.js';
 import { ortNodeVersion } from '../runners/packages.js';
 import type { GraphOptLevel } from '../runners/types.js';
@@ -69,11 +69,6 @@ export async function openRuntime(s: RuntimeSettings): Promise<TrainRuntime> {
   if (s.runtime === 'browser') return browserRuntime(s, webEp(s.ep));
   if (s.ep === 'wasm') throw new Error("the 'wasm' EP belongs to onnxruntime-web (--runtime web)");
   return nodeRuntime(s, s.ep);
-}
-
-function webEp(ep: Ep): WebEp {
-  if (ep !== 'wasm' && ep !== 'webgpu') throw new Error(`onnxruntime-web has no '${ep}' EP here (wasm or webgpu)`);
-  return ep;
 }
 
 /** A session of this process, timed around `session.run`. */
