@@ -23,7 +23,7 @@ export interface LrnParams {
  *   within the window), and, for beta 0.75, x / (sqrt(n) * sqrt(sqrt(n))) in place of Pow, whose CPU kernel is several
  *   times slower than two square roots (docs/benchmarks.md, "LRN and MaxPool gradient formulations"). The 1x1 Conv is a
  *   plain GEMM over channels, where the [size x 1] Conv has a single input channel and vectorizes poorly. Its gradient
- *   is the closed form of `lrnGradients`, a Conv again plus five elementwise ops.
+ *   is the closed form of `lrnGradients`, a MatMul by the band plus five elementwise ops.
  */
 export function lrn(b: GraphBuilder, x: string, name: string, p: LrnParams, impl: LrnImpl): string {
   const size = 2 * p.depthRadius + 1;
@@ -68,7 +68,7 @@ function bandedWindow(b: GraphBuilder, x: string, radius: number, scale: number,
 
 /**
  * The banded LRNs of a graph as composite gradients, each in closed form, with N = bias + band(x^2) and y = x * N^-beta:
- * dx = dy * N^-beta - x * band'(dy * y / N), band' = 2 * beta * band transposed. That is one Conv and five elementwise
+ * dx = dy * N^-beta - x * band'(dy * y / N), band' = 2 * beta * band transposed. That is one MatMul and five elementwise
  * ops, where differentiating the forward ops one by one writes about fifteen (square, root, power, quotient and their
  * sums). The forward's N and N^beta (or N^-beta) are reused. Found by the node names `lrn` gives them.
  */
